@@ -32,7 +32,7 @@ def test_generated_files_say_so(repo: Project) -> None:
 def test_check_fails_when_a_generated_file_is_edited(project_copy: Project) -> None:
     path = project_copy.label_config
     path.write_text(path.read_text(encoding="utf-8").replace('value="PER"', 'value="PERSON"'))
-    with pytest.raises(FuratError, match="stale: annotation/label_config.xml"):
+    with pytest.raises(FuratError, match=r"stale: annotation/label_config\.xml"):
         generate.check(project_copy)
     assert main(["--root", str(project_copy.root), "schema", "check"]) == 1
     assert main(["--root", str(project_copy.root), "schema", "generate"]) == 0

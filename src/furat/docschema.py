@@ -115,7 +115,12 @@ def document_schema(inv: Inventory) -> dict[str, Any]:
                 "text": {"type": "string", "minLength": 1},
                 "paragraphs": {
                     "type": "array",
-                    "items": {"type": "array", "prefixItems": [offset, offset], "items": False, "minItems": 2},
+                    "items": {
+                        "type": "array",
+                        "prefixItems": [offset, offset],
+                        "items": False,
+                        "minItems": 2,
+                    },
                 },
                 "entities": {"type": "array", "items": entity},
                 "events": {"type": "array", "items": event},

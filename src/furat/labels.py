@@ -353,12 +353,13 @@ def _load_actors(
         if category not in categories:
             raise r.fail(f"{where} ({actor_id})", f"unknown ACLED category {category!r}")
 
-        def alias_pairs(key: str, actor_id: str = actor_id, where: str = where) -> tuple[tuple[str, str], ...]:
-            node = n.get(key) or {}
-            node = r.mapping(node, f"{where}.{key}")
+        def alias_pairs(
+            key: str, n: dict[str, Any] = n, actor_id: str = actor_id
+        ) -> tuple[tuple[str, str], ...]:
+            node = r.mapping(n.get(key) or {}, f"actors ({actor_id}).{key}")
             for form, etype in node.items():
                 if etype not in entity_ids:
-                    raise r.fail(f"{where} ({actor_id}).{key}", f"{form!r}: unknown type {etype!r}")
+                    raise r.fail(f"actors ({actor_id}).{key}", f"{form!r}: unknown type {etype!r}")
             return tuple((str(form), str(etype)) for form, etype in node.items())
 
         actors.append(

@@ -15,7 +15,8 @@ from furat.errors import FuratError
 BEGIN = "<!-- furat:begin {name} — generated, do not edit; run `{command}` -->"
 END = "<!-- furat:end {name} -->"
 _BLOCK_RE = re.compile(
-    r"(?P<begin><!-- furat:begin (?P<name>[a-z0-9-]+)[^>]*-->)\n(?P<body>.*?)(?P<end><!-- furat:end (?P=name) -->)",
+    r"(?P<begin><!-- furat:begin (?P<name>[a-z0-9-]+)[^>]*-->)\n"
+    r"(?P<body>.*?)(?P<end><!-- furat:end (?P=name) -->)",
     re.DOTALL,
 )
 
