@@ -40,12 +40,8 @@ MONTH_NAMES: dict[int, tuple[str, ...]] = {
     12: ("ديسمبر", "كانون الأول", "كانون أول"),
 }
 
-_FOLDED_MONTHS: dict[str, int] = {
-    fold(name): month for month, names in MONTH_NAMES.items() for name in names
-}
-_MONTH_ALT = "|".join(
-    re.escape(name) for name in sorted(_FOLDED_MONTHS, key=lambda n: (-len(n), n))
-)
+_FOLDED_MONTHS: dict[str, int] = {fold(name): month for month, names in MONTH_NAMES.items() for name in names}
+_MONTH_ALT = "|".join(re.escape(name) for name in sorted(_FOLDED_MONTHS, key=lambda n: (-len(n), n)))
 _LETTER_AHEAD = r"(?![^\W\d_])"
 # Folded text has single spaces, ASCII digits and no quotes or tatweel.
 _DATE_RE = re.compile(

@@ -15,7 +15,8 @@ footer, else from the most frequent in-text self-reference ('في حديث لـ"
 
 Incident codes: INGEST_EMPTY (empty, or nothing left after cleaning), INGEST_NOT_UTF8,
 INGEST_NO_ARABIC, INGEST_DUPLICATE (same clean text or near-identical body as an
-earlier file), INGEST_UNREADABLE. Any error means nothing is written.
+earlier file), INGEST_BAD_ID (file stem not a valid id), INGEST_UNREADABLE. Any error
+means nothing is written.
 """
 
 from __future__ import annotations

@@ -59,9 +59,7 @@ def normalize_text(raw: str) -> str:
 TATWEEL = "\u0640"
 #: Arabic diacritics (harakat, tanwin, shadda, sukun, Quranic marks, dagger alef).
 DIACRITICS = (
-    "".join(chr(c) for c in range(0x064B, 0x0660))
-    + "\u0670"
-    + "".join(chr(c) for c in range(0x06D6, 0x06EE))
+    "".join(chr(c) for c in range(0x064B, 0x0660)) + "\u0670" + "".join(chr(c) for c in range(0x06D6, 0x06EE))
 )
 #: Quote marks dropped by :func:`fold` (articles mix ASCII, curly and guillemet quotes).
 QUOTES = "\"“”«»'‘’„‟"
