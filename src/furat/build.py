@@ -1,0 +1,388 @@
+"""Canonical records -> ``dataset/<config>/<split>-0000K-of-0000N.parquet``, deterministically.
+
+The build streams: records are read once, in batches, and every config's rows go to a
+temporary Arrow stream tagged with the document's index. Only then, when near-duplicate
+groups and the frozen split assignment are known, each stream is read back and dealt
+into per-split parquet files. Memory therefore stays flat in the corpus size (only a few
+hundred bytes of LSH state per document are kept), and the records are parsed once.
+
+Same inputs give byte-identical files: row order is record order, the schema is the
+features' arrow schema (with the Hugging Face metadata, so ``load_dataset`` restores
+class label names), every row group has exactly ``ROW_GROUP_ROWS[config]`` rows (the
+last one fewer) written from contiguous arrays, and every writer option that could vary
+is pinned in :data:`PARQUET_OPTIONS`. A shard is closed once it reaches
+``max_shard_bytes``, so shard counts follow the data's size.
+
+Everything is written into a staging folder that replaces ``dataset/`` only when the
+whole build succeeded (:func:`furat.fsutil.staged_directory`); an unrepresentable
+mention, a near-duplicate pair across train and test, or any other error leaves
+``dataset/`` and ``annotation/splits.json`` untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as _pc
+import pyarrow.parquet as _pq
+
+from furat import minhash
+from furat.configs import (
+    DOC,
+    ROW_GROUP_ROWS,
+    ArrowSpool,
+    Encoder,
+    ShardedParquet,
+    annotation_row,
+    documents_row,
+    is_annotated,
+    stance_rows,
+    token_rows,
+)
+from furat.errors import FuratError
+from furat.features import CONFIGS, DEFAULT_CONFIG, all_features
+from furat.fsutil import atomic_write_text, staged_directory
+from furat.incidents import IncidentLog
+from furat.labels import Inventory, load_project_inventory
+from furat.paths import Project
+from furat.split import SPLITS, SplitFile, overlap_report, plan_splits, stratum
+from furat.version import read_version
+
+# pyarrow's compute functions are generated at import and its parquet module is untyped,
+# so they are used through Any on purpose (as in furat.corpusstats).
+pc: Any = _pc
+pq: Any = _pq
+
+MAX_SHARD_BYTES = 256 << 20
+BATCH_DOCS = 256
+OVERLAP_FILE = "overlap.json"
+ESTIMATE_MARGIN = 0.2  # verify candidates whose estimated Jaccard is within this of the threshold
+
+Record = Mapping[str, Any]
+Annotations = Callable[[Record], Sequence[Record]]
+
+
+class BuildFailed(FuratError):
+    """The build found errors; ``log`` holds them as incidents and nothing was written."""
+
+    def __init__(self, message: str, log: IncidentLog) -> None:
+        super().__init__(message)
+        self.log = log
+
+
+@dataclass
+class BuildStats:
+    """What a build produced; handed to the card writer and printed by ``furat build``."""
+
+    out_dir: str
+    data_version: str
+    documents: int
+    new_documents: int
+    documents_per_split: dict[str, int]
+    rows: dict[str, dict[str, int]] = field(default_factory=dict)
+    files: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    num_bytes: dict[str, dict[str, int]] = field(default_factory=dict)
+    overlap: dict[str, Any] = field(default_factory=dict)
+    unrepresentable_mentions: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class _Scan:
+    ids: list[str]
+    strata: list[tuple[str, str]]
+    index: minhash.LSHIndex
+    log: IncidentLog
+    unrepresentable: int
+
+
+def _scan(
+    records: Iterable[Mapping[str, Any]],
+    enc: Encoder,
+    annotations_of: Annotations | None,
+    spools: dict[str, ArrowSpool],
+) -> _Scan:
+    """Pass one: sketch every document for near-duplicates and spool every config's rows."""
+    scan = _Scan([], [], minhash.LSHIndex(), IncidentLog(), 0)
+    seen: set[str] = set()
+    strata: dict[tuple[str, str], tuple[str, str]] = {}
+    for record in records:
+        doc = str(record["id"])
+        if doc in seen:
+            scan.log.error("BUILD_DUPLICATE_ID", "two records have this id", record=doc)
+        seen.add(doc)
+        i = scan.index.add(record["text"])
+        scan.ids.append(doc)
+        key = stratum(record.get("metadata") or {})
+        scan.strata.append(strata.setdefault(key, key))
+        row = documents_row(record, enc)
+        row[DOC] = i
+        spools["documents"].rows.append(row)
+        if is_annotated(record):
+            tokens = token_rows(record, enc)
+            for problem in tokens.unrepresentable:
+                scan.log.error("BUILD_UNREPRESENTABLE_SPAN", f"not a token span: {problem}", record=doc)
+            scan.unrepresentable += len(tokens.unrepresentable)
+            tokens.ner[DOC] = tokens.events[DOC] = i
+            spools["ner"].rows.append(tokens.ner)
+            spools["events"].rows.append(tokens.events)
+        for row in stance_rows(record, enc):
+            row[DOC] = i
+            spools["stance"].rows.append(row)
+        for annotation in annotations_of(record) if annotations_of else ():
+            row = annotation_row(annotation, enc)
+            if row["id"] != doc:
+                raise FuratError(f"annotation of {row['id']!r} attached to record {doc!r}")
+            row[DOC] = i
+            spools["annotations"].rows.append(row)
+        if (i + 1) % BATCH_DOCS == 0:
+            for spool in spools.values():
+                spool.flush()
+    return scan
+
+
+def _near_duplicates(
+    index: minhash.LSHIndex, documents: Path, threshold: float
+) -> tuple[list[tuple[int, int, float]], int]:
+    """Verified near-duplicate pairs ``(i, j, jaccard)`` and the number of candidates checked."""
+    candidates = index.candidates(max(0.0, threshold - ESTIMATE_MARGIN))
+    if not candidates:
+        return [], 0
+    needed = {i for pair in candidates for i in pair}
+    sets: dict[int, set[int]] = {}
+    with pa.OSFile(str(documents), "rb") as source, pa.ipc.open_stream(source) as reader:
+        for batch in reader:
+            for doc, text in zip(batch.column(DOC).to_pylist(), batch.column("text"), strict=True):
+                if doc in needed:
+                    sets[doc] = minhash.shingles(text.as_py())
+    scored = ((i, j, minhash.jaccard(sets[i], sets[j])) for i, j in candidates)
+    return [p for p in scored if p[2] >= threshold], len(candidates)
+
+
+def _distribute(
+    work: Path, stage: Path, features: Mapping[str, Any], codes: Sequence[int], max_bytes: int
+) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, list[str]]], dict[str, dict[str, int]]]:
+    """Pass two: read each spool back and deal its rows into per-split parquet shards."""
+    split_of_doc = pa.array(codes, type=pa.int8())
+    rows: dict[str, dict[str, int]] = {}
+    files: dict[str, dict[str, list[str]]] = {}
+    sizes: dict[str, dict[str, int]] = {}
+    for config in CONFIGS:
+        schema = features[config].arrow_schema
+        folder = stage / config
+        writers = [
+            ShardedParquet(folder, split, schema, ROW_GROUP_ROWS[config], max_bytes) for split in SPLITS
+        ]
+        with pa.OSFile(str(work / f"{config}.arrows"), "rb") as source, pa.ipc.open_stream(source) as reader:
+            for batch in reader:
+                split_of_row = pc.take(split_of_doc, batch.column(DOC))
+                data = pa.RecordBatch.from_arrays(batch.columns[:-1], schema=schema)
+                for code, writer in enumerate(writers):
+                    writer.write(data.filter(pc.equal(split_of_row, code)))
+        rows[config], files[config], sizes[config] = {}, {}, {}
+        for split, writer in zip(SPLITS, writers, strict=True):
+            paths = writer.close()
+            metas = [pq.read_metadata(p) for p in paths]
+            rows[config][split] = sum(m.num_rows for m in metas)
+            sizes[config][split] = sum(
+                m.row_group(g).total_byte_size for m in metas for g in range(m.num_row_groups)
+            )
+            files[config][split] = [p.relative_to(stage).as_posix() for p in paths]
+    return rows, files, sizes
+
+
+def build_dataset(
+    records: Iterable[Mapping[str, Any]],
+    inv: Inventory,
+    out_dir: Path,
+    splits_path: Path,
+    *,
+    data_version: str,
+    annotations_of: Annotations | None = None,
+    release_files: Callable[[Path], None] | None = None,
+    max_shard_bytes: int = MAX_SHARD_BYTES,
+    log: IncidentLog | None = None,
+) -> BuildStats:
+    """Build every config into ``out_dir`` (replaced whole) and add new documents to the splits.
+
+    ``records`` is read once, so it may be a generator over a file of any size;
+    ``annotations_of(record)`` gives that record's rows of the ``annotations`` config.
+    ``release_files(stage)`` adds the card and other release files (the release side's
+    hook, :func:`furat.card.write_release_files` in a project); without it a minimal
+    card is written so the folder still loads. Errors already in ``log`` (from the
+    converter and validator feeding ``records``) fail the build like the build's own.
+    Raises :class:`BuildFailed` (nothing written) when the data cannot be built.
+    """
+    out_dir, splits_path = Path(out_dir), Path(splits_path)
+    assignment = SplitFile.load(splits_path)
+    features = all_features(inv)
+    enc = Encoder(inv)
+    with staged_directory(out_dir) as stage:
+        work = stage / ".work"
+        work.mkdir()
+        spools = {c: ArrowSpool(work / f"{c}.arrows", features[c].arrow_schema) for c in CONFIGS}
+        try:
+            scan = _scan(records, enc, annotations_of, spools)
+        finally:
+            for spool in spools.values():
+                spool.close()
+        if log is not None:
+            log.extend(scan.log)
+            scan.log = log
+        if scan.log.has_errors:
+            raise BuildFailed(f"{len(scan.log.errors)} error(s); nothing was written", scan.log)
+        if not scan.ids:
+            raise FuratError("no records to build; run `furat ingest` first")
+        threshold = assignment.near_duplicate_jaccard
+        pairs, checked = _near_duplicates(scan.index, work / "documents.arrows", threshold)
+        plan = plan_splits(scan.ids, scan.strata, [(i, j) for i, j, _ in pairs], assignment, data_version)
+        report = overlap_report(
+            scan.ids,
+            plan.split_codes,
+            pairs,
+            threshold=threshold,
+            candidates=checked,
+            method=minhash_method(),
+        )
+        if report["train_test_overlap"]:
+            raise BuildFailed("near-duplicates across train and test; nothing was written", _leaks(report))
+        rows, files, sizes = _distribute(work, stage, features, plan.split_codes, max_shard_bytes)
+        shutil.rmtree(work)
+        atomic_write_text(stage / OVERLAP_FILE, json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+        summary = ("threshold", "candidates_checked", "cross_split_pairs", "train_test_overlap")
+        stats = BuildStats(
+            out_dir=str(out_dir),
+            data_version=data_version,
+            documents=len(scan.ids),
+            new_documents=len(plan.new_entries),
+            documents_per_split={s: plan.split_codes.count(k) for k, s in enumerate(SPLITS)},
+            rows=rows,
+            files=files,
+            num_bytes=sizes,
+            overlap={k: report[k] for k in summary} | {"pairs": len(pairs)},
+            unrepresentable_mentions=scan.unrepresentable,
+        )
+        carry_over(out_dir, stage)
+        if release_files is not None:
+            release_files(stage)
+        elif not (stage / "README.md").exists():
+            atomic_write_text(stage / "README.md", minimal_card(files))
+        if plan.new_entries:
+            assignment.entries.update(plan.new_entries)
+            atomic_write_text(splits_path, assignment.dumps())
+    return stats
+
+
+def _leaks(report: Mapping[str, Any]) -> IncidentLog:
+    log = IncidentLog()
+    for pair in report["pairs"]:
+        if set(pair["splits"]) == {"train", "test"}:
+            message = f"near-duplicate of {pair['b']} (Jaccard {pair['jaccard']}) across train and test"
+            log.error("BUILD_TRAIN_TEST_OVERLAP", message, record=pair["a"])
+    return log
+
+
+def minhash_method() -> dict[str, Any]:
+    """The near-duplicate method's parameters, recorded in ``overlap.json``."""
+    return {
+        "shingles": f"word-start character {minhash.SHINGLE}-grams of textnorm.fold()ed text",
+        "minhash": f"one-permutation, {minhash.BINS} bins",
+        "lsh": {"bands": minhash.BANDS, "rows": minhash.ROWS},
+        "verified": "exact Jaccard of shingle sets",
+    }
+
+
+def carry_over(previous: Path, stage: Path) -> None:
+    """Copy files of the previous ``dataset/`` that the build does not produce (card, ...).
+
+    The release side regenerates them afterwards; copying first means a build never
+    loses a hand-edited file even when nothing regenerates it.
+    """
+    if not previous.is_dir():
+        return
+    for item in sorted(previous.iterdir()):
+        if item.name.startswith(".") or item.name in CONFIGS or item.name == OVERLAP_FILE:
+            continue
+        if item.is_dir():
+            shutil.copytree(item, stage / item.name)
+        else:
+            shutil.copy2(item, stage / item.name)
+
+
+def minimal_card(files: Mapping[str, Mapping[str, Sequence[str]]]) -> str:
+    """A stand-in card with just the ``configs:`` YAML that ``load_dataset`` needs."""
+    lines = ["---", "# minimal card written by furat.build.build_dataset (no release hook)", "configs:"]
+    for config in (c for c in CONFIGS if any(files.get(c, {}).values())):
+        lines.append(f"- config_name: {config}")
+        if config == DEFAULT_CONFIG:
+            lines.append("  default: true")
+        lines.append("  data_files:")
+        for split in (s for s in SPLITS if files[config].get(s)):
+            lines += [f"  - split: {split}", f"    path: {config}/{split}-*.parquet"]
+    return "\n".join([*lines, "---", "", "# Furat", ""])
+
+
+def default_data_version(project: Project) -> str:
+    """The release new documents are first assigned in: ``DATASET_VERSION`` without ``-dev``."""
+    version = read_version(project)
+    return f"{version.major}.{version.minor}.{version.patch}"
+
+
+def project_records(
+    project: Project, inv: Inventory, log: IncidentLog, rows_of: dict[str, Sequence[Record]]
+) -> Iterator[Record]:
+    """Converted, validated records in manifest order, streamed (``furat convert`` + ``validate``).
+
+    Incidents go to ``log``. A record with a new error is not yielded (its rows could not
+    be built) but the stream goes on, so one build reports every problem. Each record's
+    ``annotations`` rows are left in ``rows_of`` for :func:`build_dataset` to pick up.
+    """
+    from furat.convert import Converter, display_name, iter_manifest, project_exports
+    from furat.validate import RecordValidator
+
+    manifest = display_name(project.manifest, project.root)
+    validator = RecordValidator(inv)
+    with Converter(inv, log, root=project.root) as conv:
+        conv.scan(project_exports(project))
+        for record, rows in conv.documents(iter_manifest(project.manifest)):
+            errors = len(log.errors)
+            validator.validate(record, log, source=record["provenance"]["export_file"] or manifest)
+            if len(log.errors) == errors:
+                rows_of[record["id"]] = rows
+                yield record
+
+
+def build_project(
+    project: Project,
+    *,
+    out_dir: Path | None = None,
+    splits_path: Path | None = None,
+    data_version: str | None = None,
+    log: IncidentLog | None = None,
+) -> BuildStats:
+    """``furat build``: manifest -> convert -> validate -> split -> every config -> card.
+
+    Converter and validator incidents go to ``log``; an error raises
+    :class:`BuildFailed` and nothing is written.
+    """
+    from furat.card import write_release_files
+
+    inv = load_project_inventory(project)
+    log = IncidentLog() if log is None else log
+    rows_of: dict[str, Sequence[Record]] = {}
+    return build_dataset(
+        project_records(project, inv, log, rows_of), inv,
+        out_dir or project.dataset_dir, splits_path or project.splits_file,
+        data_version=data_version or default_data_version(project),
+        annotations_of=lambda record: rows_of.pop(record["id"], ()),
+        release_files=lambda stage: write_release_files(stage, project=project, inv=inv),
+        log=log,
+    )  # fmt: skip
