@@ -1,0 +1,293 @@
+"""Label Studio exports + the manifest → canonical records (``furat convert``).
+
+Two passes keep memory flat however large the project is:
+
+1. :meth:`Converter.scan` streams every export file, newest first (see
+   :func:`furat.exports.export_order`); the first time a task id is seen wins, so a task
+   in several exports is taken from the newest one. Each task's annotations are
+   converted (:mod:`furat.layers`), the gold annotation is chosen (:mod:`furat.gold`),
+   and the result is *spilled* to a temporary file, indexed by ``doc_id``. Only the
+   index stays in memory.
+2. :meth:`Converter.documents` walks the manifest in order and joins each article with
+   its spilled task, so records come out one per article, in manifest order, with the
+   manifest's text and metadata. A task whose text does not hash to the manifest's
+   ``text_sha256`` is refused (``TEXT_MISMATCH``): its offsets point into another text.
+
+Incidents found inside a task are held with the spilled task and reported in pass 2,
+after the text check, so a wrong text yields one clear incident instead of a cascade of
+offset errors, and incidents come out in manifest order whatever the file order.
+
+Records of a run with errors are placeholders for refused tasks (empty layers, gold
+``none``) and must not be written anywhere: check ``incidents.has_errors`` first.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+from furat.codes import make, report
+from furat.errors import FuratError
+from furat.exports import export_order, iter_array
+from furat.gold import annotator_id, choose_gold
+from furat.incidents import Incident, IncidentLog, Location
+from furat.labels import Inventory
+from furat.layers import ResultReader
+from furat.paths import Project
+
+Record = dict[str, Any]
+
+
+@dataclass
+class Conversion:
+    """Records (one per manifest article, in order), raw annotation rows, incidents."""
+
+    records: list[Record]
+    annotations: list[Record]
+    incidents: IncidentLog
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def display_name(path: Path, root: Path | None) -> str:
+    """``path`` relative to the project root when inside it (stable across checkouts)."""
+    if root is not None:
+        try:
+            return path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            pass
+    return path.as_posix()
+
+
+def iter_manifest(path: Path) -> Iterator[Mapping[str, Any]]:
+    """Stream the manifest (JSON lines); a broken manifest is a :class:`FuratError`."""
+    try:
+        fh = path.open("rb")
+    except OSError as err:
+        raise FuratError(f"{path}: cannot read the manifest ({err.strerror}); run `furat ingest`") from err
+    with fh:
+        for lineno, raw in enumerate(fh, 1):
+            if raw.strip():
+                try:
+                    yield json.loads(raw.decode("utf-8"))
+                except ValueError as err:
+                    raise FuratError(f"{path}:{lineno}: not a JSON line ({err})") from err
+
+
+class Converter:
+    """Two-pass conversion with an on-disk spill; use as a context manager."""
+
+    def __init__(self, inv: Inventory, log: IncidentLog, *, root: Path | None = None) -> None:
+        self.inv = inv
+        self.log = log
+        self.root = root
+        self.reader = ResultReader(inv)
+        # closed by __exit__; a `with` block cannot span the two passes
+        self.spill: IO[bytes] = tempfile.TemporaryFile(prefix="furat-convert-")  # noqa: SIM115
+        self.index: dict[str, tuple[int, int, int]] = {}  # doc_id -> (offset, length, task id)
+        self.seen: dict[int, int] = {}  # task id -> index of the export file it came from
+
+    def __enter__(self) -> Converter:
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.spill.close()
+
+    def scan(self, export_paths: Iterable[Path]) -> None:
+        """Pass 1: read every export (newest first) and spill each task's conversion."""
+        for file_index, path in enumerate(export_order(export_paths)):
+            name = display_name(path, self.root)
+            for line, task in iter_array(path, self.log, display=name):
+                self._task(task, Location(file=name, line=line), file_index)
+
+    def _task(self, task: Any, where: Location, file_index: int) -> None:
+        raw_tid = task.get("id") if isinstance(task, Mapping) else None
+        data = task.get("data") if isinstance(task, Mapping) else None
+        if not (
+            isinstance(task, Mapping)
+            and isinstance(raw_tid, int)
+            and not isinstance(raw_tid, bool)
+            and isinstance(data, Mapping)
+            and isinstance(data.get("text"), str)
+            and isinstance(data.get("doc_id"), str)
+        ):
+            report(
+                self.log,
+                "EXPORT_STRUCTURE",
+                "a task needs an integer id, data.text and data.doc_id (export in Label Studio's "
+                "JSON format, from a Furat project)",
+                dataclasses.replace(where, task=raw_tid if _is_int(raw_tid) else None),
+            )
+            return
+        tid = raw_tid
+        where = dataclasses.replace(where, task=tid, record=data["doc_id"])
+        if tid in self.seen:
+            if self.seen[tid] == file_index:
+                report(self.log, "TASK_DUPLICATE", f"task {tid} appears twice in this export", where)
+            return  # otherwise a newer export already supplied this task
+        self.seen[tid] = file_index
+        doc = data["doc_id"]
+        if doc in self.index:
+            other = self.index[doc][2]
+            report(self.log, "DOC_MULTIPLE_TASKS", f"tasks {other} and {tid} both hold {doc}", where)
+            return
+        entry = self._convert_task(task, data, where)
+        blob = json.dumps(entry, ensure_ascii=False).encode("utf-8")
+        self.index[doc] = (self.spill.tell(), len(blob), tid)
+        self.spill.write(blob)
+
+    def _convert_task(self, task: Mapping[str, Any], data: Mapping[str, Any], where: Location) -> Record:
+        text: str = data["text"]
+        sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        found: list[Incident] = []
+        entry: Record = {"sha": sha, "where": _loc(where), "gold": "none", "layers": None, "rows": []}
+        declared = data.get("text_sha256")
+        annotations = task.get("annotations", [])
+        if declared is not None and declared != sha:
+            found.append(make("TEXT_MISMATCH", "data.text does not hash to data.text_sha256", where))
+            annotations = []
+        elif not isinstance(annotations, list):
+            found.append(make("EXPORT_STRUCTURE", "task.annotations is not a list", where))
+            annotations = []
+        valid: list[Mapping[str, Any]] = []
+        for ann in annotations:
+            aid = ann.get("id") if isinstance(ann, Mapping) else None
+            annotator = annotator_id(ann.get("completed_by")) if isinstance(ann, Mapping) else None
+            if not (isinstance(ann, Mapping) and _is_int(aid) and annotator is not None):
+                msg = "an annotation needs an integer id and completed_by (a user id)"
+                found.append(make("EXPORT_STRUCTURE", msg, where))
+                continue
+            layers = self.reader.read(
+                ann.get("result", []), text, dataclasses.replace(where, annotation=aid), found
+            )
+            entry["rows"].append(
+                {
+                    "id": data["doc_id"],
+                    "task_id": where.task,
+                    "annotation_id": aid,
+                    "annotator": annotator,
+                    "ground_truth": bool(ann.get("ground_truth")),
+                    "was_cancelled": bool(ann.get("was_cancelled")),
+                    "export_file": where.file,
+                    "entities": layers.entities,
+                    "events": layers.events,
+                    "stance": layers.stance,
+                }
+            )
+            valid.append(ann)
+        entry["rows"].sort(key=lambda row: row["annotation_id"])
+        choice = choose_gold(valid)
+        if choice.refusal is not None:
+            found.append(make(choice.refusal[0], choice.refusal[1], where))
+        elif choice.annotation is not None:
+            gold = next(r for r in entry["rows"] if r["annotation_id"] == choice.annotation["id"])
+            entry["gold"] = choice.rule
+            entry["layers"] = {k: gold[k] for k in ("entities", "events", "stance")}
+            entry["ids"] = [gold["annotation_id"], gold["annotator"]]
+        entry["incidents"] = [[i.code, i.message, _loc(i.location)] for i in found]
+        return entry
+
+    def documents(self, manifest: Iterable[Mapping[str, Any]]) -> Iterator[tuple[Record, list[Record]]]:
+        """Pass 2: ``(record, annotation rows)`` per manifest article, in manifest order."""
+        for article in manifest:
+            record = self._base(article)
+            pos = self.index.pop(record["id"], None)
+            if pos is None:
+                yield record, []
+                continue
+            self.spill.seek(pos[0])
+            entry = json.loads(self.spill.read(pos[1]))
+            where = Location(**entry["where"])
+            if entry["sha"] != record["metadata"]["text_sha256"]:
+                report(
+                    self.log,
+                    "TEXT_MISMATCH",
+                    "the task's text differs from the manifest's (SHA-256 "
+                    f"{entry['sha'][:12]}… vs {record['metadata']['text_sha256'][:12]}…); "
+                    "its offsets cannot be trusted — push the task again",
+                    where,
+                )
+                yield record, []
+                continue
+            for code, message, loc in entry["incidents"]:
+                self.log.add(make(code, message, Location(**loc)))
+            prov = record["provenance"]
+            prov["task_id"], prov["export_file"], prov["gold"] = where.task, where.file, entry["gold"]
+            if entry["layers"] is not None:
+                record.update(entry["layers"])
+                prov["annotation_ids"], prov["annotator_ids"] = [entry["ids"][0]], [entry["ids"][1]]
+            yield record, entry["rows"]
+        for doc, (offset, length, _) in sorted(self.index.items()):
+            self.spill.seek(offset)
+            where = Location(**json.loads(self.spill.read(length))["where"])
+            report(self.log, "DOC_UNKNOWN", f"doc_id {doc!r} is not in the manifest", where)
+        self.index.clear()
+
+    def _base(self, article: Mapping[str, Any]) -> Record:
+        meta = article.get("metadata")
+        if not (
+            isinstance(article.get("id"), str)
+            and isinstance(article.get("text"), str)
+            and isinstance(meta, Mapping)
+            and isinstance(meta.get("text_sha256"), str)
+        ):
+            raise FuratError(f"manifest entry {article.get('id')!r} lacks id, text or metadata.text_sha256")
+        return {
+            "id": article["id"],
+            "schema_version": self.inv.schema_version,
+            "metadata": meta,
+            "text": article["text"],
+            "paragraphs": article.get("paragraphs", []),
+            "entities": [],
+            "events": [],
+            "stance": [],
+            "provenance": {
+                "task_id": None,
+                "annotation_ids": [],
+                "annotator_ids": [],
+                "export_file": None,
+                "gold": "none",
+            },
+        }
+
+
+def _loc(location: Location) -> dict[str, Any]:
+    return {k: v for k, v in dataclasses.asdict(location).items() if v is not None}
+
+
+def convert_exports(
+    export_paths: Iterable[Path],
+    manifest: Iterable[Mapping[str, Any]],
+    inv: Inventory,
+    *,
+    root: Path | None = None,
+) -> Conversion:
+    """Convert exports against a manifest; file names are shown relative to ``root``."""
+    log = IncidentLog()
+    records: list[Record] = []
+    rows: list[Record] = []
+    with Converter(inv, log, root=root) as conv:
+        conv.scan(export_paths)
+        for record, annotation_rows in conv.documents(manifest):
+            records.append(record)
+            rows.extend(annotation_rows)
+    return Conversion(records, rows, log)
+
+
+def project_exports(project: Project) -> list[Path]:
+    """The export files of a project (``annotation/exports/*.json``)."""
+    return sorted(project.exports_dir.glob("*.json")) if project.exports_dir.is_dir() else []
+
+
+def convert_project(project: Project, inv: Inventory) -> Conversion:
+    """Convert every export of ``project`` against its manifest."""
+    return convert_exports(project_exports(project), iter_manifest(project.manifest), inv, root=project.root)

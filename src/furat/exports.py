@@ -1,0 +1,226 @@
+"""Reading Label Studio export files without loading them whole.
+
+A Label Studio full-JSON export (or snapshot) is one top-level JSON array of tasks; a
+project of a million articles gives a file of tens of gigabytes. :func:`iter_array`
+walks such an array with :meth:`json.JSONDecoder.raw_decode` over chunks of text, so
+memory is bounded by the largest single task, not by the file. Every way the file can be
+broken (not UTF-8, not JSON, cut off, not an array) becomes an incident with the file
+and line, never an exception: a truncated download must say "truncated at line N", not
+print a traceback.
+
+:func:`export_order` decides which export wins when a task appears in several files:
+the newest by the timestamp in its *file name* (``furat-p1-20240501T102200Z.json`` from
+``furat studio pull``, ``project-1-at-2024-05-01-10-22-….json`` from the web UI),
+because file names survive copies and checkouts while modification times do not. Files
+without a timestamp in the name count as oldest.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from furat.codes import report
+from furat.incidents import IncidentLog, Location
+
+CHUNK_CHARS = 1 << 20
+_TIMESTAMP_RE = re.compile(
+    r"(?<!\d)(?=(\d{4})-?(\d{2})-?(\d{2})(?:[T_ -]?(\d{2})[-:]?(\d{2})(?:[-:]?(\d{2}))?)?(?!\d))"
+)
+_WS_RE = re.compile(r"[ \t\n\r]*")
+
+
+def name_timestamp(path: Path) -> tuple[int, ...] | None:
+    """The timestamp written in an export's file name, as a sortable tuple, or ``None``.
+
+    Among the plausible date(-time)s in the name, one with a time of day wins, then the
+    last one, so neither a project number that looks like a year
+    (``furat-p2024-20240503T183000Z.json``) nor an all-digit hash suffix is taken for it.
+    """
+    best: tuple[tuple[bool, int], tuple[int, ...]] | None = None
+    for match in _TIMESTAMP_RE.finditer(path.name):
+        stamp = tuple(int(part) if part else 0 for part in match.groups())
+        month, day, hour, minute, second = stamp[1:]
+        if 1 <= month <= 12 and 1 <= day <= 31 and hour < 24 and minute < 60 and second < 61:
+            rank = (match.group(4) is not None, match.start())
+            if best is None or rank > best[0]:
+                best = (rank, stamp)
+    return None if best is None else best[1]
+
+
+def export_order(paths: Iterable[Path]) -> list[Path]:
+    """Export files newest first: by file-name timestamp, then by name (untimed last)."""
+
+    def key(path: Path) -> tuple[int, tuple[int, ...], str]:
+        stamp = name_timestamp(path)
+        return (0 if stamp is None else 1, stamp or (), path.name)
+
+    return sorted(paths, key=key, reverse=True)
+
+
+class _Buffer:
+    """Decoded text of a file read in chunks, with the line number of the read position."""
+
+    def __init__(self, fh: Any, chunk: int) -> None:
+        self.fh = fh
+        self.chunk = chunk
+        self.text = ""
+        self.pos = 0
+        self.line = 1
+        self.eof = False
+
+    def fill(self, at_least: int = 0) -> bool:
+        """Append more text (dropping what was consumed); ``False`` at end of file."""
+        if self.eof:
+            return False
+        data = self.fh.read(max(self.chunk, at_least))
+        if not data:
+            self.eof = True
+            return False
+        self.text = self.text[self.pos :] + data
+        self.pos = 0
+        return True
+
+    def advance(self, end: int) -> None:
+        self.line += self.text.count("\n", self.pos, end)
+        self.pos = end
+
+    def skip_ws(self) -> str:
+        """Skip JSON whitespace and return the next character ('' at end of file)."""
+        while True:
+            match = _WS_RE.match(self.text, self.pos)
+            end = match.end() if match else self.pos
+            self.advance(end)
+            if self.pos < len(self.text):
+                return self.text[self.pos]
+            if not self.fill():
+                return ""
+
+    def line_of(self, index: int) -> int:
+        return self.line + self.text.count("\n", self.pos, index)
+
+
+def _decode_one(buf: _Buffer, decoder: json.JSONDecoder) -> tuple[Any, int] | json.JSONDecodeError:
+    """Decode the value at the read position, reading more text until it is complete."""
+    while True:
+        try:
+            value, end = decoder.raw_decode(buf.text, buf.pos)
+        except json.JSONDecodeError as err:
+            if buf.fill(at_least=len(buf.text) - buf.pos):
+                continue
+            return err
+        if end == len(buf.text) and buf.fill():
+            continue  # a bare number may continue in the next chunk
+        return value, end
+
+
+def iter_array(
+    path: Path, log: IncidentLog, *, display: str | None = None, chunk: int = CHUNK_CHARS
+) -> Iterator[tuple[int, Any]]:
+    """Yield ``(line, element)`` for each element of the top-level JSON array in ``path``.
+
+    Problems are added to ``log`` (located at ``display``, default ``str(path)``) and end
+    the iteration; elements already yielded stay valid.
+    """
+    name = display or str(path)
+    decoder = json.JSONDecoder()
+    try:
+        with path.open("r", encoding="utf-8", newline="") as fh:
+            yield from _walk(_Buffer(fh, chunk), decoder, log, name)
+    except UnicodeDecodeError as err:
+        where = Location(file=name)
+        report(log, "JSON_MALFORMED", f"not UTF-8 text ({err.reason} at byte {err.start})", where)
+    except OSError as err:
+        report(log, "JSON_MALFORMED", f"cannot read the file: {err.strerror}", Location(file=name))
+
+
+def _walk(buf: _Buffer, decoder: json.JSONDecoder, log: IncidentLog, name: str) -> Iterator[tuple[int, Any]]:
+    first = buf.skip_ws()
+    if first == "\ufeff":
+        buf.advance(buf.pos + 1)
+        first = buf.skip_ws()
+    if first == "":
+        report(log, "JSON_TRUNCATED", "the file is empty", Location(file=name, line=buf.line))
+        return
+    if first != "[":
+        report(
+            log,
+            "EXPORT_STRUCTURE",
+            "the top level is not a JSON array; a Label Studio JSON export is a list of tasks",
+            Location(file=name, line=buf.line),
+        )
+        return
+    buf.advance(buf.pos + 1)
+    count = 0
+    while True:
+        char = buf.skip_ws()
+        if char == "]":
+            buf.advance(buf.pos + 1)
+            break
+        if char == "":
+            report(
+                log,
+                "JSON_TRUNCATED",
+                f"the file ends after {count} task(s), before the closing ']'",
+                Location(file=name, line=buf.line),
+            )
+            return
+        if count > 0:
+            if char != ",":
+                _malformed(log, name, buf.line, f"expected ',' or ']' after task {count}, found {char!r}")
+                return
+            buf.advance(buf.pos + 1)
+            buf.skip_ws()
+        line = buf.line
+        outcome = _decode_one(buf, decoder)
+        if isinstance(outcome, json.JSONDecodeError):
+            rest = buf.text.rstrip()
+            if "Unterminated string" in outcome.msg or outcome.pos >= len(rest):
+                report(
+                    log,
+                    "JSON_TRUNCATED",
+                    f"the file ends inside task {count + 1} (started at line {line})",
+                    Location(file=name, line=buf.line_of(len(rest))),
+                )
+            else:
+                _malformed(log, name, buf.line_of(outcome.pos), f"{outcome.msg} (task {count + 1})")
+            return
+        value, end = outcome
+        buf.advance(end)
+        count += 1
+        yield line, value
+    if buf.skip_ws() != "":
+        _malformed(log, name, buf.line, "text after the closing ']'")
+
+
+def _malformed(log: IncidentLog, name: str, line: int, message: str) -> None:
+    report(log, "JSON_MALFORMED", f"not valid JSON: {message}", Location(file=name, line=line))
+
+
+def iter_jsonl(path: Path, log: IncidentLog, *, display: str | None = None) -> Iterator[tuple[int, Any]]:
+    """Yield ``(line, value)`` for each non-blank line of a JSON-lines file.
+
+    A bad line is a ``JSON_MALFORMED`` incident at its line number; reading goes on, so
+    one run reports every bad line.
+    """
+    name = display or str(path)
+    try:
+        fh = path.open("rb")
+    except OSError as err:
+        report(log, "JSON_MALFORMED", f"cannot read the file: {err.strerror}", Location(file=name))
+        return
+    with fh:
+        for lineno, raw in enumerate(fh, 1):
+            if not raw.strip():
+                continue
+            try:
+                yield lineno, json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError as err:
+                where = Location(file=name, line=lineno)
+                report(log, "JSON_MALFORMED", f"not UTF-8 text ({err.reason})", where)
+            except json.JSONDecodeError as err:
+                where = Location(file=name, line=lineno)
+                report(log, "JSON_MALFORMED", f"not valid JSON: {err.msg} (column {err.colno})", where)

@@ -1,0 +1,102 @@
+"""Geometry of mentions: nesting, crossing, and spans that cut Arabic words.
+
+The converter and the validator must agree on what ``parent`` means, so both use
+:func:`nest`: the parent of a mention is the smallest mention that strictly contains it
+(same or wider on both sides, not the same span). Mentions are visited in
+``(start, -end, type, id)`` order with a stack of open ancestors, so a document of
+``n`` mentions costs ``O(n log n)``, not the ``O(n²)`` of comparing all pairs. Crossing
+mentions (overlap without containment) break the nesting policy; they are reported, and
+the parent computed for them is then only best effort.
+
+:func:`word_cut` implements the clitic rule of the guidelines: a span may start right
+after a proclitic (و ف, then ب ل ك, optionally with tatweel as in «لـ») and end right
+before a pronoun enclitic (ه ها هم هما هن ك كم كما كن ي ني نا), because Arabic writes
+those attached to the name; any other boundary inside a word is suspicious. The
+definite article ال is part of the name, so a span starting after it cuts the word.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+TATWEEL = "\u0640"
+_JOINERS = "\u200c\u200d"
+_PROCLITIC_RE = re.compile(r"[وف]?[بلك]?")
+ENCLITICS = frozenset({"ه", "ها", "هم", "هما", "هن", "ك", "كم", "كما", "كن", "ي", "ني", "نا"})
+
+
+def _is_mark(ch: str) -> bool:
+    return unicodedata.category(ch) in ("Mn", "Mc", "Me")
+
+
+def is_word_char(ch: str) -> bool:
+    """Letters, digits, combining marks, tatweel and ZWJ/ZWNJ: what holds a word together."""
+    return ch.isalnum() or ch == TATWEEL or ch in _JOINERS or _is_mark(ch)
+
+
+def _bare(piece: str) -> str:
+    """``piece`` without tatweel, joiners and diacritics (so «لـ» and «لِ» read as «ل»)."""
+    return "".join(ch for ch in piece if ch != TATWEEL and ch not in _JOINERS and not _is_mark(ch))
+
+
+def word_cut(text: str, start: int, end: int) -> str | None:
+    """Why ``text[start:end]`` cuts a word (a short English reason), or ``None`` if it does not."""
+    n = len(text)
+    if 0 < start < n and is_word_char(text[start - 1]) and is_word_char(text[start]):
+        if _is_mark(text[start]):
+            return "starts on a diacritic, separating it from its letter"
+        w = start
+        while w > 0 and is_word_char(text[w - 1]):
+            w -= 1
+        prefix = _bare(text[w:start])
+        if not prefix or not _PROCLITIC_RE.fullmatch(prefix):
+            return f"starts inside the word «{text[w:start]}{text[start:end]}» after «{text[w:start]}»"
+    if 0 < end < n and is_word_char(text[end - 1]) and is_word_char(text[end]):
+        if _is_mark(text[end]):
+            return "ends before a diacritic of its last letter"
+        e = end
+        while e < n and is_word_char(text[e]):
+            e += 1
+        if _bare(text[end:e]) not in ENCLITICS:
+            return f"ends inside a word, before «{text[end:e]}»"
+    return None
+
+
+def _key(entity: Mapping[str, Any]) -> tuple[int, int, str, str]:
+    return (entity["start"], -entity["end"], entity["type"], entity["id"])
+
+
+def sort_entities(entities: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Canonical order of mentions: by start, longer first, then type and id."""
+    return sorted(entities, key=_key)
+
+
+def nest(
+    entities: Sequence[Mapping[str, Any]],
+) -> tuple[dict[str, str | None], list[tuple[str, str]]]:
+    """Parent id of each mention (``None`` at top level) and the crossing pairs found.
+
+    Each mention needs ``id``, ``start``, ``end`` and ``type``. Among several equal
+    smallest containers (same span, different types) the last in canonical order wins,
+    so the choice is deterministic.
+    """
+    parents: dict[str, str | None] = {}
+    crossings: list[tuple[str, str]] = []
+    stack: list[Mapping[str, Any]] = []
+    for cur in sorted(entities, key=_key):
+        start, end = cur["start"], cur["end"]
+        while stack and stack[-1]["end"] < end:
+            gone = stack.pop()
+            if gone["end"] > start and gone["start"] < start:
+                crossings.append((gone["id"], cur["id"]))
+        parent = None
+        for anc in reversed(stack):
+            if anc["start"] != start or anc["end"] != end:
+                parent = anc["id"]
+                break
+        parents[cur["id"]] = parent
+        stack.append(cur)
+    return parents, crossings
