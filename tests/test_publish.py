@@ -1,0 +1,106 @@
+"""``furat publish``: git remotes end to end (a local bare repository), the Hub's refusals.
+
+The Hub cannot be reached from the tests (``HF_HUB_OFFLINE=1``): they check the
+arguments, the missing-token message, that a failed upload is reported as a failure,
+and that the token never appears in any output. Nothing pretends an upload succeeded.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from datasets import load_dataset
+from test_release import release_two_versions, run_git
+
+from furat.checksums import verify
+from furat.cli import main
+from furat.errors import FuratError
+from furat.paths import Project
+from furat.publish import publish_git
+
+SECRET = "hf_notarealtoken_5f2c9a"
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    return release_two_versions(tmp_path_factory.mktemp("publish") / "furat")
+
+
+@pytest.fixture()
+def bare(tmp_path: Path) -> str:
+    remote = tmp_path / "furat-dataset.git"
+    subprocess.run(["git", "init", "--quiet", "--bare", "--initial-branch=main", str(remote)], check=True)
+    return str(remote)
+
+
+def test_without_a_destination_it_is_a_usage_error(
+    released: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--root", str(released.root), "publish"]) == 2
+    assert "give --hub REPO_ID and/or --git-remote URL" in capsys.readouterr().err
+
+
+def test_hub_without_token_says_how_to_set_it(
+    released: Project, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    assert main(["--root", str(released.root), "publish", "--hub", "org/furat"]) == 1
+    err = capsys.readouterr().err
+    assert "HF_TOKEN is not set" in err and "huggingface.co/settings/tokens" in err
+
+
+def test_hub_failure_is_reported_and_the_token_never_printed(
+    released: Project, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("HF_TOKEN", SECRET)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert main(["--root", str(released.root), "publish", "--hub", "org/furat"]) == 1
+    out, err = capsys.readouterr()
+    assert "could not publish to the Hub dataset org/furat" in err
+    assert "published" not in out
+    assert SECRET not in out + err
+
+
+def test_git_remote_gets_each_release_as_a_loadable_tag(released: Project, bare: str, tmp_path: Path) -> None:
+    worktree = tmp_path / "v0.1.0"
+    run_git(released.root, "worktree", "add", "--quiet", str(worktree), "v0.1.0")
+    try:
+        publish_git(Project(worktree), bare)
+    finally:
+        run_git(released.root, "worktree", "remove", "--force", str(worktree))
+    assert main(["--root", str(released.root), "publish", "--git-remote", bare]) == 0
+    assert run_git(Path(bare), "tag", "--list").split() == ["v0.1.0", "v0.2.0"]
+    assert len(run_git(Path(bare), "log", "--format=%s", "main").splitlines()) == 2
+    for tag, stance_rows in (("v0.1.0", 12), ("v0.2.0", 24)):
+        clone = tmp_path / f"clone-{tag}"
+        subprocess.run(["git", "clone", "--quiet", "--branch", tag, bare, str(clone)], check=True)
+        assert (clone / "README.md").is_file() and not (clone / "dataset").exists()
+        assert verify(clone).ok
+        assert load_dataset(str(clone), "stance")["train"].num_rows == stance_rows
+        assert load_dataset(str(clone))["train"].features["entities"].feature["type"].names[0] == "PER"
+
+
+def test_a_release_is_never_republished(released: Project, bare: str) -> None:
+    publish_git(released, bare)
+    with pytest.raises(FuratError, match=r"already has v0\.2\.0"):
+        publish_git(released, bare)
+
+
+def test_only_the_tagged_unchanged_release_is_published(released: Project, bare: str) -> None:
+    card = released.dataset_dir / "README.md"
+    original = card.read_bytes()
+    card.write_bytes(original + b"\nedited after the tag\n")
+    try:
+        with pytest.raises(FuratError, match=r"differs from tag v0\.2\.0"):
+            publish_git(released, bare)
+    finally:
+        card.write_bytes(original)
+    assert main(["--root", str(released.root), "build"]) == 0  # main is now 0.2.1-dev
+    try:
+        with pytest.raises(FuratError, match=r"development build 0\.2\.1-dev"):
+            publish_git(released, bare)
+    finally:
+        run_git(released.root, "checkout", "--quiet", "--", ".")
+    assert run_git(Path(bare), "tag", "--list") == ""
