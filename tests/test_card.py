@@ -121,3 +121,27 @@ def test_size_categories() -> None:
     assert [card.size_category(n) for n in (0, 999, 1000, 99_999, 100_000)] == [
         "n<1K", "n<1K", "1K<n<10K", "10K<n<100K", "100K<n<1M",
     ]  # fmt: skip
+
+
+def test_agreement_numbers_on_a_worked_example(inventory: Inventory) -> None:
+    """Two annotators: one of two mentions typed differently, one of two stances differs.
+
+    Entity F1 = 2·1 / (2·1 + 2) = 0.5. Stance: observed 1/2; pooled labels FAVOR 2/4,
+    AGAINST 1/4, NEUTRAL 1/4 give expected 0.375, so Scott's π = 0.125 / 0.625 = 0.2.
+    """
+    import pyarrow as pa
+
+    from furat.corpusstats import agreement
+
+    def row(who: str, second_type: int, second_label: int, cancelled: bool = False) -> dict[str, object]:
+        return {
+            "id": "d1", "annotator": who, "was_cancelled": cancelled,
+            "entities": [{"start": 0, "end": 3, "type": 0}, {"start": 5, "end": 8, "type": second_type}],
+            "stance": [{"actor": 0, "label": 0}, {"actor": 1, "label": second_label}],
+        }  # fmt: skip
+
+    rows = [row("a", 1, 1), row("b", 2, 2), row("c", 2, 2, cancelled=True)]
+    result = agreement(pa.Table.from_pylist(rows), inventory)
+    assert (result.annotators, result.shared_documents, result.pairs) == (2, 1, 1)
+    assert result.entity_f1 == pytest.approx(0.5)
+    assert result.stance_observed == pytest.approx(0.5) and result.stance_pi == pytest.approx(0.2)

@@ -18,6 +18,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import yaml
 from datasets import ClassLabel, LargeList, List, Value
 from datasets.info import DatasetInfo, DatasetInfosDict
@@ -54,9 +55,13 @@ def _download_size(dataset_dir: Path, config: str) -> int:
     return sum(p.stat().st_size for p in paths)
 
 
-def _arrow_bytes(paths: list[Path]) -> int:
-    """In-memory Arrow size of a split (what ``datasets`` reports as ``num_bytes``), streamed."""
-    return sum(batch.nbytes for path in paths for batch in corpusstats.pq.ParquetFile(path).iter_batches())
+def _uncompressed_bytes(paths: list[Path]) -> int:
+    """Uncompressed size of a split's row groups (``num_bytes``), from the footers only."""
+    total = 0
+    for path in paths:
+        meta = corpusstats.pq.ParquetFile(path).metadata
+        total += sum(meta.row_group(g).total_byte_size for g in range(meta.num_row_groups))
+    return total
 
 
 def front_matter(dataset_dir: Path, inv: Inventory, stats: corpusstats.CorpusStats) -> dict[str, Any]:
@@ -71,7 +76,7 @@ def front_matter(dataset_dir: Path, inv: Inventory, stats: corpusstats.CorpusSta
         splits = SplitDict()
         shards = corpusstats.shard_files(dataset_dir, config)
         for split, rows in stats.sizes[config].items():
-            splits.add(SplitInfo(name=split, num_examples=rows, num_bytes=_arrow_bytes(shards[split])))
+            splits.add(SplitInfo(name=split, num_examples=rows, num_bytes=_uncompressed_bytes(shards[split])))
         infos[config] = DatasetInfo(
             config_name=config, features=features[config], splits=splits,
             download_size=_download_size(dataset_dir, config),
@@ -179,7 +184,8 @@ def examples_block(dataset_dir: Path, stats: corpusstats.CorpusStats) -> str:
     parts = []
     for config in (c for c in CONFIGS if c in stats.sizes):
         for split, paths in corpusstats.shard_files(dataset_dir, config).items():
-            rows = corpusstats.read_split(paths[:1]).slice(0, 1).to_pylist()
+            batches = corpusstats.pq.ParquetFile(paths[0]).iter_batches(batch_size=1)
+            rows = next(iter(batches), pa.record_batch([])).to_pylist()
             if rows:
                 parts.append(
                     f"**`{config}`** (first row of `{split}`)\n\n```json\n{_example_json(rows[0])}\n```"

@@ -113,16 +113,17 @@ class CorpusStats:
     agreement: Agreement | None = None
 
 
-def _agreement(tables: list[pa.Table], inv: Inventory) -> Agreement:
-    rows: dict[str, list[dict[str, Any]]] = {}
-    for table in tables:
-        for row in table.to_pylist():
-            if not row["was_cancelled"]:
-                rows.setdefault(row["id"], []).append(row)
-    annotators = {r["annotator"] for group in rows.values() for r in group}
-    shared = {d: g for d, g in rows.items() if len({r["annotator"] for r in g}) > 1}
-    if not shared:
-        return Agreement(len(annotators), 0)
+def agreement(table: pa.Table, inv: Inventory) -> Agreement:
+    """Agreement on documents with annotations by two or more people (only those are read)."""
+    table = table.filter(pc.invert(table.column("was_cancelled")))
+    annotators = pc.count_distinct(table.column("annotator")).as_py()
+    per_doc = table.group_by("id").aggregate([("annotator", "count_distinct")])
+    shared_ids = per_doc.filter(pc.greater(per_doc.column("annotator_count_distinct"), 1)).column("id")
+    if len(shared_ids) == 0:
+        return Agreement(annotators, 0)
+    shared: dict[str, list[dict[str, Any]]] = {}
+    for row in table.filter(pc.is_in(table.column("id"), value_set=shared_ids)).to_pylist():
+        shared.setdefault(row["id"], []).append(row)
     tp = fp_fn = 0
     same = 0
     pairs: list[tuple[str, str]] = []
@@ -148,7 +149,7 @@ def _agreement(tables: list[pa.Table], inv: Inventory) -> Agreement:
         pooled = Counter(label for pair in pairs for label in pair)
         expected = sum((c / (2 * len(pairs))) ** 2 for c in pooled.values())
         pi = 1.0 if expected == 1 else (observed - expected) / (1 - expected)
-    return Agreement(len(annotators), len(shared), n_pairs, f1, len(pairs), observed, pi)
+    return Agreement(annotators, len(shared), n_pairs, f1, len(pairs), observed, pi)
 
 
 def compute(dataset_dir: Path, inv: Inventory) -> CorpusStats:
@@ -183,7 +184,9 @@ def compute(dataset_dir: Path, inv: Inventory) -> CorpusStats:
     annotations = shard_files(dataset_dir, "annotations")
     if annotations:
         columns = ["id", "annotator", "was_cancelled", "entities", "stance"]
-        stats.agreement = _agreement([read_split(paths, columns) for paths in annotations.values()], inv)
+        stats.agreement = agreement(
+            pa.concat_tables(read_split(p, columns) for p in annotations.values()), inv
+        )
     return stats
 
 
