@@ -325,3 +325,53 @@ def test_broken_manifest_is_a_furat_error(tmp_path: Path, inventory: Inventory) 
         list(iter_manifest(bad))
     with pytest.raises(FuratError, match="lacks id, text"):
         convert_exports([], [{"id": "x"}], inventory)
+
+
+def test_tasks_after_a_refused_duplicate_still_convert(tmp_path: Path, inventory: Inventory) -> None:
+    """Checking a duplicate reads the spill; the next task must still be written at its end."""
+    first, second = newer_tasks()
+    third = json.loads(OLDER.read_text(encoding="utf-8"))[1]
+    twin = copy.deepcopy(second)
+    twin["id"] = 99
+    conv = convert([second, third, twin, first], tmp_path, inventory)
+    assert [(i.code, i.location.task) for i in conv.incidents] == [("DOC_MULTIPLE_TASKS", 99)]
+    expected = convert([first, second, third], tmp_path, inventory).records
+    assert conv.records == expected
+
+
+def test_a_real_label_studio_snapshot(inventory: Inventory) -> None:
+    """A snapshot pulled from Label Studio 1.23.2 by ``furat studio pull`` (integration run):
+    ground truth over accepted predictions, a cancelled annotation, a draft, and an
+    article with emoji, diacritics and tatweel annotated through the API."""
+    folder = EXPORTS / "label-studio-1.23.2"
+    conv = convert_exports(sorted(folder.glob("*.json")), iter_manifest(folder / "articles.jsonl"), inventory)
+    assert not conv.incidents.has_errors
+    by_id = {r["id"]: r for r in conv.records}
+    assert [r["provenance"]["gold"] for r in conv.records] == [
+        "ground_truth",
+        "none",
+        "none",
+        "none",
+        "none",
+        "single_annotation",
+    ]
+    assert [(r["id"][:3], r["annotation_id"], r["was_cancelled"]) for r in conv.annotations] == [
+        ("000", 2, False),
+        ("002", 3, True),
+        ("005", 1, False),
+    ]
+    offsets = by_id["005_offsets_test"]
+    assert [(e["text"], e["type"], e["actor"]) for e in offsets["entities"]] == [
+        ("قسد", "ORG", "sdf"),
+        ("الرَّقّـــة", "GPE", None),
+        ("تنظيمُ الدولةِ", "ORG", "isis"),
+    ]
+    (event,) = offsets["events"]
+    assert (event["type"], event["modality"], event["arguments"]) == (
+        "TERRITORY_CAPTURED",
+        "REPORTED",
+        [{"role": "agent", "mention_id": "e1"}, {"role": "place", "mention_id": "e2"}],
+    )
+    for record in conv.records:
+        for span in [*record["entities"], *(v["trigger"] for v in record["events"])]:
+            assert record["text"][span["start"] : span["end"]] == span["text"]

@@ -7,7 +7,7 @@ Two passes keep memory flat however large the project is:
    in several exports is taken from the newest one. Each task's annotations are
    converted (:mod:`furat.layers`), the gold annotation is chosen (:mod:`furat.gold`),
    and the result is *spilled* to a temporary file, indexed by ``doc_id``. Only the
-   index stays in memory.
+   index stays in memory, about 50 bytes per document (:mod:`furat.intmap`).
 2. :meth:`Converter.documents` walks the manifest in order and joins each article with
    its spilled task, so records come out one per article, in manifest order, with the
    manifest's text and metadata. A task whose text does not hash to the manifest's
@@ -26,7 +26,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import tempfile
+from array import array
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +40,7 @@ from furat.errors import FuratError
 from furat.exports import export_order, iter_array
 from furat.gold import annotator_id, choose_gold
 from furat.incidents import Incident, IncidentLog, Location
+from furat.intmap import IntMap, digest
 from furat.labels import Inventory
 from furat.layers import ResultReader
 from furat.paths import Project
@@ -93,8 +96,13 @@ class Converter:
         self.reader = ResultReader(inv)
         # closed by __exit__; a `with` block cannot span the two passes
         self.spill: IO[bytes] = tempfile.TemporaryFile(prefix="furat-convert-")  # noqa: SIM115
-        self.index: dict[str, tuple[int, int, int]] = {}  # doc_id -> (offset, length, task id)
-        self.seen: dict[int, int] = {}  # task id -> index of the export file it came from
+        # Per-document memory is ~50 bytes (furat.intmap), so a million documents fit.
+        self.tasks = IntMap()  # task id -> index (in newest-first order) of its export file
+        self.docs = IntMap()  # digest(doc_id) -> slot
+        self.exact: dict[str, int] = {}  # doc_id -> slot, only for 64-bit digest collisions
+        self.offsets = array("q")  # slot -> spill offset
+        self.lengths = array("q")  # slot -> spilled length
+        self.used = bytearray()  # slot -> joined with a manifest article in pass 2
 
     def __enter__(self) -> Converter:
         return self
@@ -110,13 +118,13 @@ class Converter:
                 self._task(task, Location(file=name, line=line), file_index)
 
     def _task(self, task: Any, where: Location, file_index: int) -> None:
-        raw_tid = task.get("id") if isinstance(task, Mapping) else None
-        data = task.get("data") if isinstance(task, Mapping) else None
+        raw_tid = task.get("id") if isinstance(task, dict) else None
+        data = task.get("data") if isinstance(task, dict) else None
         if not (
-            isinstance(task, Mapping)
+            isinstance(task, dict)
             and isinstance(raw_tid, int)
             and not isinstance(raw_tid, bool)
-            and isinstance(data, Mapping)
+            and isinstance(data, dict)
             and isinstance(data.get("text"), str)
             and isinstance(data.get("doc_id"), str)
         ):
@@ -130,26 +138,57 @@ class Converter:
             return
         tid = raw_tid
         where = dataclasses.replace(where, task=tid, record=data["doc_id"])
-        if tid in self.seen:
-            if self.seen[tid] == file_index:
+        seen_in = self.tasks.get(tid)
+        if seen_in is not None:
+            if seen_in == file_index:
                 report(self.log, "TASK_DUPLICATE", f"task {tid} appears twice in this export", where)
             return  # otherwise a newer export already supplied this task
-        self.seen[tid] = file_index
+        self.tasks[tid] = file_index
         doc = data["doc_id"]
-        if doc in self.index:
-            other = self.index[doc][2]
+        slot = self._slot(doc)
+        if slot is not None:
+            other = self._entry(slot)["where"]["task"]
             report(self.log, "DOC_MULTIPLE_TASKS", f"tasks {other} and {tid} both hold {doc}", where)
             return
         entry = self._convert_task(task, data, where)
         blob = json.dumps(entry, ensure_ascii=False).encode("utf-8")
-        self.index[doc] = (self.spill.tell(), len(blob), tid)
+        slot = len(self.offsets)
+        self.offsets.append(self.spill.seek(0, os.SEEK_END))  # reads may have moved it
+        self.lengths.append(len(blob))
+        self.used.append(0)
         self.spill.write(blob)
+        key = digest(doc)
+        if self.docs.get(key) is None:
+            self.docs[key] = slot
+        else:
+            self.exact[doc] = slot  # another document has the same digest
+
+    def _entry(self, slot: int) -> Record:
+        self.spill.seek(self.offsets[slot])
+        entry: Record = json.loads(self.spill.read(self.lengths[slot]))
+        return entry
+
+    def _slot(self, doc: str) -> int | None:
+        """The slot of ``doc``'s spilled task, or ``None``."""
+        if doc in self.exact:
+            return self.exact[doc]
+        slot = self.docs.get(digest(doc))
+        if slot is None or self._entry(slot)["doc"] != doc:
+            return None
+        return slot
 
     def _convert_task(self, task: Mapping[str, Any], data: Mapping[str, Any], where: Location) -> Record:
         text: str = data["text"]
         sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
         found: list[Incident] = []
-        entry: Record = {"sha": sha, "where": _loc(where), "gold": "none", "layers": None, "rows": []}
+        entry: Record = {
+            "doc": data["doc_id"],
+            "sha": sha,
+            "where": _loc(where),
+            "gold": "none",
+            "gold_row": None,
+            "rows": [],
+        }
         declared = data.get("text_sha256")
         annotations = task.get("annotations", [])
         if declared is not None and declared != sha:
@@ -160,9 +199,9 @@ class Converter:
             annotations = []
         valid: list[Mapping[str, Any]] = []
         for ann in annotations:
-            aid = ann.get("id") if isinstance(ann, Mapping) else None
-            annotator = annotator_id(ann.get("completed_by")) if isinstance(ann, Mapping) else None
-            if not (isinstance(ann, Mapping) and _is_int(aid) and annotator is not None):
+            aid = ann.get("id") if isinstance(ann, dict) else None
+            annotator = annotator_id(ann.get("completed_by")) if isinstance(ann, dict) else None
+            if not (isinstance(ann, dict) and _is_int(aid) and annotator is not None):
                 msg = "an annotation needs an integer id and completed_by (a user id)"
                 found.append(make("EXPORT_STRUCTURE", msg, where))
                 continue
@@ -189,10 +228,10 @@ class Converter:
         if choice.refusal is not None:
             found.append(make(choice.refusal[0], choice.refusal[1], where))
         elif choice.annotation is not None:
-            gold = next(r for r in entry["rows"] if r["annotation_id"] == choice.annotation["id"])
             entry["gold"] = choice.rule
-            entry["layers"] = {k: gold[k] for k in ("entities", "events", "stance")}
-            entry["ids"] = [gold["annotation_id"], gold["annotator"]]
+            entry["gold_row"] = next(
+                k for k, r in enumerate(entry["rows"]) if r["annotation_id"] == choice.annotation["id"]
+            )
         entry["incidents"] = [[i.code, i.message, _loc(i.location)] for i in found]
         return entry
 
@@ -200,12 +239,12 @@ class Converter:
         """Pass 2: ``(record, annotation rows)`` per manifest article, in manifest order."""
         for article in manifest:
             record = self._base(article)
-            pos = self.index.pop(record["id"], None)
-            if pos is None:
+            slot = self._slot(record["id"])
+            if slot is None or self.used[slot]:
                 yield record, []
                 continue
-            self.spill.seek(pos[0])
-            entry = json.loads(self.spill.read(pos[1]))
+            self.used[slot] = 1
+            entry = self._entry(slot)
             where = Location(**entry["where"])
             if entry["sha"] != record["metadata"]["text_sha256"]:
                 report(
@@ -222,15 +261,16 @@ class Converter:
                 self.log.add(make(code, message, Location(**loc)))
             prov = record["provenance"]
             prov["task_id"], prov["export_file"], prov["gold"] = where.task, where.file, entry["gold"]
-            if entry["layers"] is not None:
-                record.update(entry["layers"])
-                prov["annotation_ids"], prov["annotator_ids"] = [entry["ids"][0]], [entry["ids"][1]]
+            if entry["gold_row"] is not None:
+                gold = entry["rows"][entry["gold_row"]]
+                record.update(copy_layers(gold))
+                prov["annotation_ids"], prov["annotator_ids"] = [gold["annotation_id"]], [gold["annotator"]]
             yield record, entry["rows"]
-        for doc, (offset, length, _) in sorted(self.index.items()):
-            self.spill.seek(offset)
-            where = Location(**json.loads(self.spill.read(length))["where"])
-            report(self.log, "DOC_UNKNOWN", f"doc_id {doc!r} is not in the manifest", where)
-        self.index.clear()
+        for slot, joined in enumerate(self.used):
+            if not joined:
+                entry = self._entry(slot)
+                msg = f"doc_id {entry['doc']!r} is not in the manifest"
+                report(self.log, "DOC_UNKNOWN", msg, Location(**entry["where"]))
 
     def _base(self, article: Mapping[str, Any]) -> Record:
         meta = article.get("metadata")
@@ -258,6 +298,22 @@ class Converter:
                 "gold": "none",
             },
         }
+
+
+def copy_layers(row: Mapping[str, Any]) -> Record:
+    """Fresh copies of a row's layers, so a record and its row never share a list or dict.
+
+    A structural copy of the known shape: several times cheaper than ``copy.deepcopy``
+    or a second JSON round trip of the spilled row.
+    """
+    return {
+        "entities": [dict(e) for e in row["entities"]],
+        "events": [
+            {**v, "trigger": dict(v["trigger"]), "arguments": [dict(a) for a in v["arguments"]]}
+            for v in row["events"]
+        ],
+        "stance": [{**s, "evidence": [dict(e) for e in s["evidence"]]} for s in row["stance"]],
+    }
 
 
 def _loc(location: Location) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from furat.labels import Inventory
-from furat.spans import nest, word_cut
+from furat.spans import SEPARATORS, nest, word_cut
 
 Problem = tuple[str, str, str | None]
 NOT_MENTIONED = "NOT_MENTIONED"
@@ -104,14 +104,15 @@ class SemanticChecker:
             msg = f"text[{start}:{end}] is {text[start:end]!r}, the span says {surface!r}"
             out.append(("SPAN_TEXT_MISMATCH", msg, region))
             return False
-        if not surface.strip():
-            out.append(("SPAN_EMPTY", f"span {start}..{end} is only whitespace", region))
-            return False
         if surface[0].isspace() or surface[-1].isspace():
+            if surface.isspace():
+                out.append(("SPAN_EMPTY", f"span {start}..{end} is only whitespace", region))
+                return False
             out.append(("SPAN_WHITESPACE_EDGE", f"span {surface!r} has whitespace at an edge", region))
-        cut = word_cut(text, start, end)
-        if cut is not None:
-            out.append(("SPAN_SPLITS_WORD", f"span {surface!r} {cut}", region))
+        if (start and text[start - 1] not in SEPARATORS) or (end < len(text) and text[end] not in SEPARATORS):
+            cut = word_cut(text, start, end)  # only when a neighbour may be part of a word
+            if cut is not None:
+                out.append(("SPAN_SPLITS_WORD", f"span {surface!r} {cut}", region))
         return True
 
     @staticmethod

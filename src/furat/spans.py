@@ -25,6 +25,7 @@ from typing import Any
 TATWEEL = "\u0640"
 _JOINERS = "\u200c\u200d"
 _PROCLITIC_RE = re.compile(r"[وف]?[بلك]?")
+_PROCLITICS = frozenset(a + b for a in ("", "و", "ف") for b in ("", "ب", "ل", "ك")) - {""}
 ENCLITICS = frozenset({"ه", "ها", "هم", "هما", "هن", "ك", "كم", "كما", "كن", "ي", "ني", "نا"})
 
 
@@ -32,9 +33,17 @@ def _is_mark(ch: str) -> bool:
     return unicodedata.category(ch) in ("Mn", "Mc", "Me")
 
 
+#: Characters that certainly end a word: a span next to one needs no clitic analysis.
+SEPARATORS = frozenset(" \t\n\r.,;:!?()[]{}«»“”\"'/-–—،؛؟…%")
+_WORD_CHARS: dict[str, bool] = {}  # a memo: spans are checked by the million
+
+
 def is_word_char(ch: str) -> bool:
     """Letters, digits, combining marks, tatweel and ZWJ/ZWNJ: what holds a word together."""
-    return ch.isalnum() or ch == TATWEEL or ch in _JOINERS or _is_mark(ch)
+    known = _WORD_CHARS.get(ch)
+    if known is None:
+        known = _WORD_CHARS[ch] = ch.isalnum() or ch == TATWEEL or ch in _JOINERS or _is_mark(ch)
+    return known
 
 
 def _bare(piece: str) -> str:
@@ -45,14 +54,17 @@ def _bare(piece: str) -> str:
 def word_cut(text: str, start: int, end: int) -> str | None:
     """Why ``text[start:end]`` cuts a word (a short English reason), or ``None`` if it does not."""
     n = len(text)
+    word = is_word_char
+    if (start == 0 or not word(text[start - 1])) and (end == n or not word(text[end])):
+        return None  # the common case: the span sits between spaces or punctuation
     if 0 < start < n and is_word_char(text[start - 1]) and is_word_char(text[start]):
         if _is_mark(text[start]):
             return "starts on a diacritic, separating it from its letter"
         w = start
         while w > 0 and is_word_char(text[w - 1]):
             w -= 1
-        prefix = _bare(text[w:start])
-        if not prefix or not _PROCLITIC_RE.fullmatch(prefix):
+        prefix = text[w:start]
+        if prefix not in _PROCLITICS and not _PROCLITIC_RE.fullmatch(_bare(prefix) or "-"):
             return f"starts inside the word «{text[w:start]}{text[start:end]}» after «{text[w:start]}»"
     if 0 < end < n and is_word_char(text[end - 1]) and is_word_char(text[end]):
         if _is_mark(text[end]):
@@ -65,13 +77,9 @@ def word_cut(text: str, start: int, end: int) -> str | None:
     return None
 
 
-def _key(entity: Mapping[str, Any]) -> tuple[int, int, str, str]:
-    return (entity["start"], -entity["end"], entity["type"], entity["id"])
-
-
-def sort_entities(entities: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+def entity_key(entity: Mapping[str, Any]) -> tuple[int, int, str, str]:
     """Canonical order of mentions: by start, longer first, then type and id."""
-    return sorted(entities, key=_key)
+    return (entity["start"], -entity["end"], entity["type"], entity["id"])
 
 
 def nest(
@@ -86,7 +94,7 @@ def nest(
     parents: dict[str, str | None] = {}
     crossings: list[tuple[str, str]] = []
     stack: list[Mapping[str, Any]] = []
-    for cur in sorted(entities, key=_key):
+    for cur in sorted(entities, key=entity_key):
         start, end = cur["start"], cur["end"]
         while stack and stack[-1]["end"] < end:
             gone = stack.pop()
