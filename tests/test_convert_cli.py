@@ -87,3 +87,18 @@ def test_missing_manifest_is_one_line_not_a_traceback(
     err = capsys.readouterr().err
     assert err.startswith("furat convert: error:") and "furat ingest" in err
     assert "Traceback" not in err
+
+
+def test_unwritable_output_is_one_line(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = project.root / "a-file"
+    blocker.write_text("x", encoding="utf-8")
+    assert main(["--root", str(project.root), "convert", "--out", str(blocker / "records.jsonl")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("furat convert: error:") and "cannot write here" in err
+
+
+def test_a_manifest_line_that_is_not_an_object(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    with project.manifest.open("a", encoding="utf-8") as fh:
+        fh.write("[1, 2]\n")
+    assert main(["--root", str(project.root), "convert"]) == 1
+    assert "lacks id, text or metadata.text_sha256" in capsys.readouterr().err

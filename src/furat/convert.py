@@ -272,15 +272,17 @@ class Converter:
                 msg = f"doc_id {entry['doc']!r} is not in the manifest"
                 report(self.log, "DOC_UNKNOWN", msg, Location(**entry["where"]))
 
-    def _base(self, article: Mapping[str, Any]) -> Record:
-        meta = article.get("metadata")
+    def _base(self, article: Any) -> Record:
+        meta = article.get("metadata") if isinstance(article, Mapping) else None
         if not (
-            isinstance(article.get("id"), str)
+            isinstance(article, Mapping)
+            and isinstance(article.get("id"), str)
             and isinstance(article.get("text"), str)
             and isinstance(meta, Mapping)
             and isinstance(meta.get("text_sha256"), str)
         ):
-            raise FuratError(f"manifest entry {article.get('id')!r} lacks id, text or metadata.text_sha256")
+            name = article.get("id") if isinstance(article, Mapping) else article
+            raise FuratError(f"manifest entry {name!r} lacks id, text or metadata.text_sha256")
         return {
             "id": article["id"],
             "schema_version": self.inv.schema_version,

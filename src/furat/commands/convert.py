@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, TextIO
 
+from furat.errors import FuratError
 from furat.incidents import IncidentLog
 from furat.labels import load_project_inventory
 from furat.paths import find_project
@@ -37,8 +38,11 @@ class _Output:
             self.fh: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n")  # noqa: SIM115
         else:
             path = Path(target)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, self.tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd, self.tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            except OSError as err:
+                raise FuratError(f"{target}: cannot write here ({err.strerror})") from err
             self.fh = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
 
     def commit(self) -> None:
@@ -84,9 +88,12 @@ def _run(args: argparse.Namespace) -> int:
     log = IncidentLog()
     gold: Counter[str] = Counter()
     with _output(args.out) as out:
-        for record in checked_records(project, inv, log):
-            gold[record["provenance"]["gold"]] += 1
-            out.fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+        try:
+            for record in checked_records(project, inv, log):
+                gold[record["provenance"]["gold"]] += 1
+                out.fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+        except OSError as err:  # e.g. a full disk: the temporary file is removed
+            raise FuratError(f"cannot write the records ({err.strerror}); nothing written") from err
         report_incidents(log, args.format, sys.stderr)
         if log.has_errors:
             print("furat convert: nothing written (fix the errors above)", file=sys.stderr)
