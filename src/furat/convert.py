@@ -62,13 +62,17 @@ def _is_int(value: Any) -> bool:
 
 
 def display_name(path: Path, root: Path | None) -> str:
-    """``path`` relative to the project root when inside it (stable across checkouts)."""
+    """``path`` relative to the project root when inside it, else its file name.
+
+    The name ends up in record provenance, so it must not depend on where the checkout
+    lives (absolute paths would break byte-identical rebuilds and leak local folders).
+    """
     if root is not None:
         try:
             return path.resolve().relative_to(root.resolve()).as_posix()
         except ValueError:
             pass
-    return path.as_posix()
+    return path.name if path.is_absolute() else path.as_posix()
 
 
 def iter_manifest(path: Path) -> Iterator[Mapping[str, Any]]:
