@@ -69,12 +69,12 @@ def rows(folder: Path, config: str) -> Iterator[tuple[str, dict[str, Any]]]:
             yield path.name.split("-")[0], row
 
 
-def test_two_builds_are_byte_identical_however_the_input_is_batched(
+def test_two_builds_are_byte_identical_however_the_work_is_split(
     tmp_path: Path, inventory: Inventory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     build(tmp_path / "a", inventory)
-    monkeypatch.setattr(build_module, "BATCH_DOCS", 1)
-    build(tmp_path / "b", inventory)
+    monkeypatch.setattr(build_module, "BATCH_DOCS", 2)
+    build(tmp_path / "b", inventory, jobs=2)  # chunks of two records, in two worker processes
     first = files(tmp_path / "a" / "dataset")
     assert first == files(tmp_path / "b" / "dataset")
     assert (tmp_path / "a" / "splits.json").read_bytes() == (tmp_path / "b" / "splits.json").read_bytes()

@@ -1,10 +1,12 @@
 """Canonical records -> ``dataset/<config>/<split>-0000K-of-0000N.parquet``, deterministically.
 
-The build streams: records are read once, in batches, and every config's rows go to a
-temporary Arrow stream tagged with the document's index. Only then, when near-duplicate
-groups and the frozen split assignment are known, each stream is read back and dealt
-into per-split parquet files. Memory therefore stays flat in the corpus size (only a few
-hundred bytes of LSH state per document are kept), and the records are parsed once.
+The build streams: records are read once, in chunks, and each chunk's rows of every
+config go to temporary Arrow files tagged with the document's index (written by worker
+processes with ``jobs > 1``). Only then, when near-duplicate groups and the frozen split
+assignment are known, the files are read back in order and dealt into per-split parquet
+files. Memory therefore stays flat in the corpus size (a few hundred bytes of LSH state
+per document are kept, and Arrow is asked to return freed batches to the OS), and the
+records are parsed once.
 
 Same inputs give byte-identical files: row order is record order, the schema is the
 features' arrow schema (with the Hugging Face metadata, so ``load_dataset`` restores
@@ -21,9 +23,15 @@ mention, a near-duplicate pair across train and test, or any other error leaves
 
 from __future__ import annotations
 
+import contextlib
 import json
+import multiprocessing
+import os
 import shutil
+import tempfile
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,14 +44,12 @@ from furat import minhash
 from furat.configs import (
     DOC,
     ROW_GROUP_ROWS,
-    ArrowSpool,
-    Encoder,
+    ChunkResult,
+    RowMaker,
     ShardedParquet,
-    annotation_row,
-    documents_row,
-    is_annotated,
-    stance_rows,
-    token_rows,
+    init_worker,
+    read_spool,
+    work_chunk,
 )
 from furat.errors import FuratError
 from furat.features import CONFIGS, DEFAULT_CONFIG, all_features
@@ -60,7 +66,7 @@ pc: Any = _pc
 pq: Any = _pq
 
 MAX_SHARD_BYTES = 256 << 20
-BATCH_DOCS = 256
+BATCH_DOCS = 256  # records per chunk: rows are converted and spooled a chunk at a time
 OVERLAP_FILE = "overlap.json"
 ESTIMATE_MARGIN = 0.2  # verify candidates whose estimated Jaccard is within this of the threshold
 
@@ -104,48 +110,56 @@ class _Scan:
     unrepresentable: int
 
 
-def _scan(
-    records: Iterable[Mapping[str, Any]],
-    enc: Encoder,
-    annotations_of: Annotations | None,
-    spools: dict[str, ArrowSpool],
-) -> _Scan:
-    """Pass one: sketch every document for near-duplicates and spool every config's rows."""
+def _scan(records: Iterable[Record], maker: RowMaker, annotations_of: Annotations | None, jobs: int) -> _Scan:
+    """Pass one: sketch every document and spool every config's rows, chunk by chunk.
+
+    With ``jobs > 1`` worker processes turn chunks into spool files (at most ``2 * jobs``
+    chunks in flight, so memory stays flat); this process only reads records and keeps
+    the sketches, taken back strictly in order, so the output does not depend on ``jobs``.
+    """
     scan = _Scan([], [], minhash.LSHIndex(), IncidentLog(), 0)
-    seen: set[str] = set()
     strata: dict[tuple[str, str], tuple[str, str]] = {}
-    for record in records:
-        doc = str(record["id"])
-        if doc in seen:
-            scan.log.error("BUILD_DUPLICATE_ID", "two records have this id", record=doc)
-        seen.add(doc)
-        i = scan.index.add(record["text"])
-        scan.ids.append(doc)
-        key = stratum(record.get("metadata") or {})
-        scan.strata.append(strata.setdefault(key, key))
-        row = documents_row(record, enc)
-        row[DOC] = i
-        spools["documents"].rows.append(row)
-        if is_annotated(record):
-            tokens = token_rows(record, enc)
-            for problem in tokens.unrepresentable:
-                scan.log.error("BUILD_UNREPRESENTABLE_SPAN", f"not a token span: {problem}", record=doc)
-            scan.unrepresentable += len(tokens.unrepresentable)
-            tokens.ner[DOC] = tokens.events[DOC] = i
-            spools["ner"].rows.append(tokens.ner)
-            spools["events"].rows.append(tokens.events)
-        for row in stance_rows(record, enc):
-            row[DOC] = i
-            spools["stance"].rows.append(row)
-        for annotation in annotations_of(record) if annotations_of else ():
-            row = annotation_row(annotation, enc)
-            if row["id"] != doc:
-                raise FuratError(f"annotation of {row['id']!r} attached to record {doc!r}")
-            row[DOC] = i
-            spools["annotations"].rows.append(row)
-        if (i + 1) % BATCH_DOCS == 0:
-            for spool in spools.values():
-                spool.flush()
+
+    def take(result: ChunkResult) -> None:
+        for signature, keys in result.sketches:
+            scan.index.add_sketch(signature, keys)
+        for doc, what in result.unrepresentable:
+            scan.log.error("BUILD_UNREPRESENTABLE_SPAN", f"not a token span: {what}", record=doc)
+        scan.unrepresentable += len(result.unrepresentable)
+
+    with contextlib.ExitStack() as stack:
+        pool = None
+        if jobs > 1:
+            context = multiprocessing.get_context("spawn")  # fork is unsafe once Arrow threads run
+            pool = stack.enter_context(context.Pool(jobs, initializer=init_worker, initargs=(maker,)))
+        pending: deque[Any] = deque()
+        chunk: list[tuple[Record, Sequence[Record]]] = []
+
+        def submit() -> None:
+            first = len(scan.ids) - len(chunk)
+            if pool is None:
+                take(maker.chunk(first, chunk))
+            else:
+                pending.append(pool.apply_async(work_chunk, (first, list(chunk))))
+                while len(pending) > 2 * jobs:
+                    take(pending.popleft().get())
+            chunk.clear()
+
+        for record in records:
+            scan.ids.append(str(record["id"]))
+            key = stratum(record.get("metadata") or {})
+            scan.strata.append(strata.setdefault(key, key))
+            chunk.append((record, annotations_of(record) if annotations_of else ()))
+            if len(chunk) == BATCH_DOCS:
+                submit()
+        if chunk:
+            submit()
+        while pending:
+            take(pending.popleft().get())
+    if len(set(scan.ids)) < len(scan.ids):
+        for doc, count in sorted(Counter(scan.ids).items()):
+            if count > 1:
+                scan.log.error("BUILD_DUPLICATE_ID", f"{count} records have this id", record=doc)
     return scan
 
 
@@ -158,45 +172,59 @@ def _near_duplicates(
         return [], 0
     needed = {i for pair in candidates for i in pair}
     sets: dict[int, set[int]] = {}
-    with pa.OSFile(str(documents), "rb") as source, pa.ipc.open_stream(source) as reader:
-        for batch in reader:
-            for doc, text in zip(batch.column(DOC).to_pylist(), batch.column("text"), strict=True):
-                if doc in needed:
-                    sets[doc] = minhash.shingles(text.as_py())
+    for batch in read_spool(documents):
+        for doc, text in zip(batch.column(DOC).to_pylist(), batch.column("text"), strict=True):
+            if doc in needed:
+                sets[doc] = minhash.shingles(text.as_py())
     scored = ((i, j, minhash.jaccard(sets[i], sets[j])) for i, j in candidates)
     return [p for p in scored if p[2] >= threshold], len(candidates)
 
 
-def _distribute(
-    work: Path, stage: Path, features: Mapping[str, Any], codes: Sequence[int], max_bytes: int
-) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, list[str]]], dict[str, dict[str, int]]]:
-    """Pass two: read each spool back and deal its rows into per-split parquet shards."""
-    split_of_doc = pa.array(codes, type=pa.int8())
-    rows: dict[str, dict[str, int]] = {}
-    files: dict[str, dict[str, list[str]]] = {}
-    sizes: dict[str, dict[str, int]] = {}
-    for config in CONFIGS:
-        schema = features[config].arrow_schema
-        folder = stage / config
-        writers = [
-            ShardedParquet(folder, split, schema, ROW_GROUP_ROWS[config], max_bytes) for split in SPLITS
-        ]
-        with pa.OSFile(str(work / f"{config}.arrows"), "rb") as source, pa.ipc.open_stream(source) as reader:
-            for batch in reader:
-                split_of_row = pc.take(split_of_doc, batch.column(DOC))
-                data = pa.RecordBatch.from_arrays(batch.columns[:-1], schema=schema)
-                for code, writer in enumerate(writers):
-                    writer.write(data.filter(pc.equal(split_of_row, code)))
-        rows[config], files[config], sizes[config] = {}, {}, {}
-        for split, writer in zip(SPLITS, writers, strict=True):
-            paths = writer.close()
-            metas = [pq.read_metadata(p) for p in paths]
-            rows[config][split] = sum(m.num_rows for m in metas)
-            sizes[config][split] = sum(
-                m.row_group(g).total_byte_size for m in metas for g in range(m.num_row_groups)
-            )
-            files[config][split] = [p.relative_to(stage).as_posix() for p in paths]
+def _distribute_config(
+    config: str, work: Path, stage: Path, schema: pa.Schema, split_of_doc: pa.Array, max_bytes: int
+) -> tuple[dict[str, int], dict[str, list[str]], dict[str, int]]:
+    """Read one config's spool back and deal its rows into per-split parquet shards."""
+    folder = stage / config
+    writers = [ShardedParquet(folder, split, schema, ROW_GROUP_ROWS[config], max_bytes) for split in SPLITS]
+    for batch in read_spool(work / config):
+        split_of_row = pc.take(split_of_doc, batch.column(DOC))
+        data = pa.RecordBatch.from_arrays(batch.columns[:-1], schema=schema)
+        for code, writer in enumerate(writers):
+            writer.write(data.filter(pc.equal(split_of_row, code)))
+    rows, files, sizes = {}, {}, {}
+    for split, writer in zip(SPLITS, writers, strict=True):
+        paths = writer.close()
+        metas = [pq.read_metadata(p) for p in paths]
+        rows[split] = sum(m.num_rows for m in metas)
+        sizes[split] = sum(m.row_group(g).total_byte_size for m in metas for g in range(m.num_row_groups))
+        files[split] = [p.relative_to(stage).as_posix() for p in paths]
     return rows, files, sizes
+
+
+def _distribute(
+    work: Path, stage: Path, features: Mapping[str, Any], codes: Sequence[int], max_bytes: int, jobs: int
+) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, list[str]]], dict[str, dict[str, int]]]:
+    """Pass two, one config per thread (Arrow releases the GIL while it encodes and writes)."""
+    split_of_doc = pa.array(codes, type=pa.int8())
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as threads:
+        done = {
+            config: threads.submit(
+                _distribute_config,
+                config,
+                work,
+                stage,
+                features[config].arrow_schema,
+                split_of_doc,
+                max_bytes,
+            )
+            for config in CONFIGS
+        }
+        results = {config: future.result() for config, future in done.items()}
+    return (
+        {c: r[0] for c, r in results.items()},
+        {c: r[1] for c, r in results.items()},
+        {c: r[2] for c, r in results.items()},
+    )
 
 
 def build_dataset(
@@ -210,6 +238,7 @@ def build_dataset(
     release_files: Callable[[Path], None] | None = None,
     max_shard_bytes: int = MAX_SHARD_BYTES,
     log: IncidentLog | None = None,
+    jobs: int = 1,
 ) -> BuildStats:
     """Build every config into ``out_dir`` (replaced whole) and add new documents to the splits.
 
@@ -219,21 +248,19 @@ def build_dataset(
     hook, :func:`furat.card.write_release_files` in a project); without it a minimal
     card is written so the folder still loads. Errors already in ``log`` (from the
     converter and validator feeding ``records``) fail the build like the build's own.
+    ``jobs`` processes share the per-record work and ``jobs`` threads the parquet
+    writing; the files are the same for any ``jobs``. Workers are spawned, so a script
+    calling this with ``jobs > 1`` needs the usual ``if __name__ == "__main__":`` guard.
     Raises :class:`BuildFailed` (nothing written) when the data cannot be built.
     """
     out_dir, splits_path = Path(out_dir), Path(splits_path)
     assignment = SplitFile.load(splits_path)
     features = all_features(inv)
-    enc = Encoder(inv)
-    with staged_directory(out_dir) as stage:
+    with contextlib.ExitStack() as stack, staged_directory(out_dir) as stage:
         work = stage / ".work"
         work.mkdir()
-        spools = {c: ArrowSpool(work / f"{c}.arrows", features[c].arrow_schema) for c in CONFIGS}
-        try:
-            scan = _scan(records, enc, annotations_of, spools)
-        finally:
-            for spool in spools.values():
-                spool.close()
+        maker = RowMaker(inv, {c: features[c].arrow_schema for c in CONFIGS}, work)
+        scan = _scan(records, maker, annotations_of, jobs)
         if log is not None:
             log.extend(scan.log)
             scan.log = log
@@ -242,7 +269,8 @@ def build_dataset(
         if not scan.ids:
             raise FuratError("no records to build; run `furat ingest` first")
         threshold = assignment.near_duplicate_jaccard
-        pairs, checked = _near_duplicates(scan.index, work / "documents.arrows", threshold)
+        pairs, checked = _near_duplicates(scan.index, work / "documents", threshold)
+        scan.index = minhash.LSHIndex()  # free the sketches before the memory-hungry pass
         plan = plan_splits(scan.ids, scan.strata, [(i, j) for i, j, _ in pairs], assignment, data_version)
         report = overlap_report(
             scan.ids,
@@ -254,15 +282,24 @@ def build_dataset(
         )
         if report["train_test_overlap"]:
             raise BuildFailed("near-duplicates across train and test; nothing was written", _leaks(report))
-        rows, files, sizes = _distribute(work, stage, features, plan.split_codes, max_shard_bytes)
+        new_documents = len(plan.new_entries)
+        if new_documents:  # written beside the file now (and freed), renamed into place last
+            assignment.entries.update(plan.new_entries)
+            pending = _stage_file(splits_path, assignment.dumps())
+            stack.callback(pending.unlink, missing_ok=True)
+            plan.new_entries.clear()
+            assignment.entries.clear()
+        rows, files, sizes = _distribute(work, stage, features, plan.split_codes, max_shard_bytes, jobs)
         shutil.rmtree(work)
-        atomic_write_text(stage / OVERLAP_FILE, json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+        atomic_write_text(
+            stage / OVERLAP_FILE, json.dumps(report, ensure_ascii=False, indent=2) + "\n", mode=0o644
+        )
         summary = ("threshold", "candidates_checked", "cross_split_pairs", "train_test_overlap")
         stats = BuildStats(
             out_dir=str(out_dir),
             data_version=data_version,
             documents=len(scan.ids),
-            new_documents=len(plan.new_entries),
+            new_documents=new_documents,
             documents_per_split={s: plan.split_codes.count(k) for k, s in enumerate(SPLITS)},
             rows=rows,
             files=files,
@@ -274,11 +311,20 @@ def build_dataset(
         if release_files is not None:
             release_files(stage)
         elif not (stage / "README.md").exists():
-            atomic_write_text(stage / "README.md", minimal_card(files))
-        if plan.new_entries:
-            assignment.entries.update(plan.new_entries)
-            atomic_write_text(splits_path, assignment.dumps())
+            atomic_write_text(stage / "README.md", minimal_card(files), mode=0o644)
+        if new_documents:
+            os.replace(pending, splits_path)
     return stats
+
+
+def _stage_file(path: Path, text: str) -> Path:
+    """``text`` in a temporary sibling of ``path`` (same file system, so a rename is atomic)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.chmod(name, 0o644)
+    return Path(name)
 
 
 def _leaks(report: Mapping[str, Any]) -> IncidentLog:
@@ -353,9 +399,10 @@ def project_records(
     with Converter(inv, log, root=project.root) as conv:
         conv.scan(project_exports(project))
         for record, rows in conv.documents(iter_manifest(project.manifest)):
-            errors = len(log.errors)
-            validator.validate(record, log, source=record["provenance"]["export_file"] or manifest)
-            if len(log.errors) == errors:
+            found = IncidentLog()
+            validator.validate(record, found, source=record["provenance"]["export_file"] or manifest)
+            log.extend(found)
+            if not found.has_errors:
                 rows_of[record["id"]] = rows
                 yield record
 
@@ -367,6 +414,7 @@ def build_project(
     splits_path: Path | None = None,
     data_version: str | None = None,
     log: IncidentLog | None = None,
+    jobs: int = 1,
 ) -> BuildStats:
     """``furat build``: manifest -> convert -> validate -> split -> every config -> card.
 
@@ -384,5 +432,5 @@ def build_project(
         data_version=data_version or default_data_version(project),
         annotations_of=lambda record: rows_of.pop(record["id"], ()),
         release_files=lambda stage: write_release_files(stage, project=project, inv=inv),
-        log=log,
+        log=log, jobs=jobs,
     )  # fmt: skip

@@ -2,8 +2,10 @@
 
 Each function returns plain dicts whose keys and nesting are exactly those of
 :mod:`furat.features`, with class labels already encoded as their ``ClassLabel`` index,
-so the build can hand them to ``pyarrow`` with the features' arrow schema and no cast.
-Working one record at a time is what lets the build stream a corpus of any size.
+so they go to ``pyarrow`` with the features' arrow schema and no cast. Working one
+record at a time is what lets the build stream a corpus of any size: :class:`RowMaker`
+turns a chunk of records into one Arrow table per config (and their near-duplicate
+sketches), either in the build's process or in worker processes (:func:`work_chunk`).
 
 Which records give rows where:
 
@@ -26,7 +28,7 @@ new shard once one reaches a size. :class:`ArrowSpool` is the build's temporary 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +38,8 @@ import pyarrow.parquet as _pq
 
 from furat.errors import FuratError
 from furat.labels import Inventory
-from furat.tokenize import TokenIndex, token_spans
+from furat.minhash import sketch
+from furat.tokenize import TokenIndex, split_tokens
 
 # pyarrow's compute functions are generated at import and its parquet module is untyped,
 # so they are used through Any on purpose (as in furat.corpusstats).
@@ -82,6 +85,7 @@ class Encoder:
             a.id: ({v: i for i, v in enumerate(a.value_ids)}, a.default) for a in inv.attributes
         }
         self.not_mentioned = self.stance["NOT_MENTIONED"]
+        self.actor_names = {a: (inv.actor(a).en, inv.actor(a).ar) for a in inv.stance_actor_ids}
 
     def code(self, table: Mapping[str, int], value: Any, what: str, doc: str) -> int:
         try:
@@ -146,9 +150,13 @@ def is_annotated(record: Record) -> bool:
 
 @dataclass
 class TokenRows:
-    """The ``ner`` and ``events`` rows of one record, and the spans tokens cannot represent."""
+    """One record's token columns (shared by ``ner`` and ``events``), its BIO tags, the rest
+    of its ``events`` row (without the text), and the spans the tokens cannot represent."""
 
-    ner: Row
+    tokens: list[str]
+    starts: list[int]
+    ends: list[int]
+    tags: list[int]
     events: Row
     unrepresentable: list[str] = field(default_factory=list)
 
@@ -160,27 +168,28 @@ def token_rows(record: Record, enc: Encoder) -> TokenRows:
     events: Sequence[Record] = record.get("events") or ()
     edges = [x for e in entities for x in (e["start"], e["end"])]
     edges += [x for ev in events for x in (ev["trigger"]["start"], ev["trigger"]["end"])]
-    starts, ends = token_spans(text, edges)
+    tokens, starts, ends = split_tokens(text, edges)
     index = TokenIndex(starts, ends)
     bad: list[str] = []
 
-    def locate(span: Record, what: str) -> tuple[int, int]:
-        found = index.span(span["start"], span["end"])
-        if found is None or text[span["start"] : span["end"]] != span["text"]:
-            bad.append(f"{doc}: {what} [{span['start']}, {span['end']}) {span['text']!r}")
+    def locate(span: Record, kind: str, owner: str) -> tuple[int, int]:
+        start, end = span["start"], span["end"]
+        found = index.span(start, end)
+        if found is None or text[start:end] != span["text"]:
+            bad.append(f"{doc}: {kind} {owner} [{start}, {end}) {span['text']!r}")
             return (-1, -1)
         return found
 
     mentions: dict[str, Row] = {}
     for e in entities:
-        first, last = locate(e, f"mention {e['id']}")
+        first, last = locate(e, "mention", e["id"])
         mentions[e["id"]] = {
             "id": e["id"], **_span(e), "token_start": first, "token_end": last,
             "type": enc.code(enc.entity, e["type"], "entity type", doc), "actor": e.get("actor"),
         }  # fmt: skip
     event_rows = []
     for ev in events:
-        first, last = locate(ev["trigger"], f"trigger of {ev['id']}")
+        first, last = locate(ev["trigger"], "trigger of", ev["id"])
         row: Row = {"id": ev["id"], "type": enc.code(enc.event, ev["type"], "event type", doc)}
         row["trigger"] = {**_span(ev["trigger"]), "token_start": first, "token_end": last}
         for attr, (table, default) in enc.attributes.items():
@@ -197,16 +206,9 @@ def token_rows(record: Record, enc: Encoder) -> TokenRows:
             })  # fmt: skip
         row["arguments"] = arguments
         event_rows.append(row)
-    tokens = [text[s:e] for s, e in zip(starts, ends, strict=True)]
-    ner = {
-        "id": doc, "tokens": tokens, "ner_tags": _bio(entities, index, len(tokens), enc),
-        "token_starts": starts, "token_ends": ends,
-    }  # fmt: skip
-    events_row = {
-        "id": doc, "text": text, "tokens": tokens, "token_starts": starts, "token_ends": ends,
-        "entity_mentions": list(mentions.values()), "events": event_rows,
-    }  # fmt: skip
-    return TokenRows(ner, events_row, bad)
+    tags = _bio(entities, index, len(tokens), enc)
+    rest = {"id": doc, "entity_mentions": list(mentions.values()), "events": event_rows}
+    return TokenRows(tokens, starts, ends, tags, rest, bad)
 
 
 def _bio(entities: Sequence[Record], index: TokenIndex, n: int, enc: Encoder) -> list[int]:
@@ -231,20 +233,21 @@ def _bio(entities: Sequence[Record], index: TokenIndex, n: int, enc: Encoder) ->
 
 
 def stance_rows(record: Record, enc: Encoder) -> list[Row]:
-    """One row per stance-target actor if the record has any stance item, else none."""
+    """One row per stance-target actor if the record has any stance item, else none.
+
+    The rows lack ``title`` and ``text``: :class:`RowMaker` takes those columns from the
+    documents table instead of converting each article's text once per actor.
+    """
     items = record.get("stance") or ()
     if not items:
         return []
     doc = record["id"]
     given = {s["actor"]: s for s in items}
-    meta = record.get("metadata") or {}
     rows = []
-    for actor_id in enc.inv.stance_actor_ids:
-        actor = enc.inv.actor(actor_id)
+    for actor_id, (actor_en, actor_ar) in enc.actor_names.items():
         item = given.get(actor_id)
         rows.append({
-            "id": doc, "actor": enc.actor[actor_id], "actor_en": actor.en, "actor_ar": actor.ar,
-            "title": meta.get("title"), "text": record["text"],
+            "id": doc, "actor": enc.actor[actor_id], "actor_en": actor_en, "actor_ar": actor_ar,
             "label": enc.not_mentioned if item is None
             else enc.code(enc.stance, item["label"], "stance label", doc),
             "evidence": [] if item is None else [_span(x) for x in item.get("evidence") or ()],
@@ -255,38 +258,160 @@ def stance_rows(record: Record, enc: Encoder) -> list[Row]:
     return rows
 
 
-def annotation_row(annotation: Record, enc: Encoder) -> Row:
-    """An ``annotations`` row: one annotator's raw layers and where they came from."""
+LAYERS = ("entities", "events", "stance")
+
+
+def row_layers(row: Row) -> Row:
+    return {k: row[k] for k in LAYERS}
+
+
+def annotation_row(annotation: Record, enc: Encoder, *, reuse: tuple[Record, Row] | None = None) -> Row:
+    """An ``annotations`` row: one annotator's raw layers and where they came from.
+
+    ``reuse=(record, encoded)`` skips re-encoding when the annotation *is* the gold one:
+    the converter hands the record the very layer lists of its gold annotation.
+    """
     doc = str(annotation["id"])
+    if reuse is not None and all(annotation.get(k) is reuse[0].get(k) for k in LAYERS):
+        layers = reuse[1]
+    else:
+        layers = enc.layers(annotation, doc)
     return {
         "id": doc,
         **{k: annotation.get(k) for k in ("task_id", "annotation_id", "annotator")},
         "ground_truth": bool(annotation.get("ground_truth", False)),
         "was_cancelled": bool(annotation.get("was_cancelled", False)),
         "export_file": annotation.get("export_file"),
-        **enc.layers(annotation, doc),
+        **layers,
     }
 
 
-class ArrowSpool:
-    """A temporary Arrow IPC stream of one config's rows, each tagged with ``DOC``."""
+IPC_OPTIONS = pa.ipc.IpcWriteOptions(compression="lz4")
 
-    def __init__(self, path: Path, schema: pa.Schema) -> None:
-        self.schema = schema.append(pa.field(DOC, pa.int32())).remove_metadata()
-        self.sink = pa.OSFile(str(path), "wb")
-        options = pa.ipc.IpcWriteOptions(compression="lz4")
-        self.writer = pa.ipc.new_stream(self.sink, self.schema, options=options)
-        self.rows: list[dict[str, Any]] = []
 
-    def flush(self) -> None:
-        if self.rows:
-            self.writer.write_table(pa.Table.from_pylist(self.rows, schema=self.schema))
-            self.rows = []
+def spool_schema(schema: pa.Schema) -> pa.Schema:
+    """A config's schema plus the ``DOC`` column, as written to the build's spool files."""
+    return schema.append(pa.field(DOC, pa.int32())).remove_metadata()
 
-    def close(self) -> None:
-        self.flush()
-        self.writer.close()
-        self.sink.close()
+
+def read_spool(folder: Path) -> Iterator[pa.RecordBatch]:
+    """The batches of a config's spool files, in record order."""
+    for path in sorted(folder.glob("*.arrows")):
+        with pa.OSFile(str(path), "rb") as source, pa.ipc.open_stream(source) as reader:
+            yield from reader
+
+
+def _assemble(schema: pa.Schema, rows: list[Row], given: Mapping[str, Any]) -> pa.Table:
+    """A table of ``schema`` from ``rows`` (every field not in ``given``) and ready columns."""
+    plain = pa.schema([f for f in schema if f.name not in given])
+    table = pa.Table.from_pylist(rows, schema=plain)
+    columns = {**{n: table.column(n) for n in plain.names}, **given}
+    return pa.Table.from_arrays([columns[n] for n in schema.names], schema=schema)
+
+
+@dataclass
+class ChunkResult:
+    """What a chunk of records reports back: its sketches and the spans tokens cannot hold."""
+
+    sketches: list[tuple[bytes, list[int]]] = field(default_factory=list)
+    unrepresentable: list[tuple[str, str]] = field(default_factory=list)  # (document id, what)
+
+
+class RowMaker:
+    """Turns a chunk of records into one spool file per config; picklable for worker processes.
+
+    Columns shared between configs are converted from Python once per chunk and then
+    reused by Arrow: the token columns (``ner`` and ``events``), the article text and
+    title (``stance``, ``events``) and, for an annotation that is the gold one, its
+    layers (``annotations``). Spool files are named by the chunk's first record, so
+    reading them in name order is reading in record order, whichever process wrote them.
+    """
+
+    def __init__(self, inv: Inventory, schemas: Mapping[str, pa.Schema], work: Path) -> None:
+        self.enc = Encoder(inv)
+        self.schemas = {c: spool_schema(s) for c, s in schemas.items()}
+        self.work = work
+
+    def chunk(self, first: int, items: Sequence[tuple[Record, Sequence[Record]]]) -> ChunkResult:
+        """Rows of records ``first, first + 1, ...`` (each with its annotation rows)."""
+        enc, out = self.enc, ChunkResult()
+        rows: dict[str, list[Row]] = {c: [] for c in self.schemas}
+        at: dict[str, list[int]] = {c: [] for c in self.schemas}  # each row's record, in the chunk
+        flat: dict[str, list[Any]] = {"tokens": [], "token_starts": [], "token_ends": [], "ner_tags": []}
+        offsets, reused = [0], True
+        for k, (record, attached) in enumerate(items):
+            doc, i = record["id"], first + k
+            out.sketches.append(sketch(record["text"]))
+            documents = documents_row(record, enc)
+            rows["documents"].append({**documents, DOC: i})
+            if is_annotated(record):
+                found = token_rows(record, enc)
+                out.unrepresentable += [(doc, what) for what in found.unrepresentable]
+                flat["tokens"] += found.tokens
+                flat["token_starts"] += found.starts
+                flat["token_ends"] += found.ends
+                flat["ner_tags"] += found.tags
+                offsets.append(len(flat["tokens"]))
+                rows["ner"].append({"id": doc, DOC: i})
+                rows["events"].append({**found.events, DOC: i})
+                at["events"].append(k)
+            for row in stance_rows(record, enc):
+                rows["stance"].append({**row, DOC: i})
+                at["stance"].append(k)
+            for annotation in attached:
+                row = annotation_row(annotation, enc, reuse=(record, row_layers(documents)))
+                if row["id"] != doc:
+                    raise FuratError(f"annotation of {row['id']!r} attached to record {doc!r}")
+                reused = reused and all(annotation.get(n) is record.get(n) for n in LAYERS)
+                rows["annotations"].append({**row, DOC: i})
+                at["annotations"].append(k)
+        tables = {"documents": pa.Table.from_pylist(rows["documents"], schema=self.schemas["documents"])}
+
+        def take(config: str, *names: str) -> dict[str, Any]:
+            where = pa.array(at[config], pa.int32())
+            return {n: tables["documents"].column(n).take(where) for n in names}
+
+        tokens = {}
+        for name, values in flat.items():
+            kind = self.schemas["ner" if name == "ner_tags" else "events"].field(name).type
+            tokens[name] = pa.ListArray.from_arrays(
+                pa.array(offsets, pa.int32()), pa.array(values, kind.value_type)
+            )
+        ner_tokens = {n: tokens[n] for n in ("tokens", "ner_tags", "token_starts", "token_ends")}
+        tables["ner"] = _assemble(self.schemas["ner"], rows["ner"], ner_tokens)
+        event_tokens = {n: tokens[n] for n in ("tokens", "token_starts", "token_ends")}
+        tables["events"] = _assemble(
+            self.schemas["events"], rows["events"], event_tokens | take("events", "text")
+        )
+        tables["stance"] = _assemble(self.schemas["stance"], rows["stance"], take("stance", "title", "text"))
+        layers = take("annotations", *LAYERS) if reused else {}
+        tables["annotations"] = _assemble(self.schemas["annotations"], rows["annotations"], layers)
+        for config, table in tables.items():
+            if table.num_rows:
+                (self.work / config).mkdir(exist_ok=True)
+                path = self.work / config / f"{first:012d}.arrows"
+                with (
+                    pa.OSFile(str(path), "wb") as sink,
+                    pa.ipc.new_stream(sink, table.schema, options=IPC_OPTIONS) as w,
+                ):
+                    w.write_table(table)
+        return out
+
+
+_MAKER: RowMaker | None = None  # a worker process's RowMaker, set by init_worker
+
+
+def init_worker(maker: RowMaker) -> None:
+    """Pool initializer: workers import only this module's dependencies (not ``datasets``)."""
+    global _MAKER
+    _MAKER = maker
+
+
+def work_chunk(first: int, items: list[tuple[Record, Sequence[Record]]]) -> ChunkResult:
+    """Pool task: :meth:`RowMaker.chunk` in a worker process."""
+    if _MAKER is None:
+        raise RuntimeError("init_worker was not called in this process")
+    return _MAKER.chunk(first, items)
 
 
 class ShardedParquet:
@@ -328,6 +453,7 @@ class ShardedParquet:
             self._open()
         # contiguous arrays: page boundaries must not depend on how input was batched
         self.writer.write_table(table.combine_chunks(), row_group_size=self.group_rows)
+        pa.default_memory_pool().release_unused()
         if self.sink.tell() >= self.max_bytes:
             self._close_shard()
 

@@ -38,7 +38,7 @@ import random
 import re
 import sys
 from array import array
-from typing import Any
+from typing import Any, cast
 
 from furat.errors import FuratError
 from furat.textnorm import DIACRITICS, QUOTES, TATWEEL, fold
@@ -179,22 +179,27 @@ def sketch(text: str) -> tuple[bytes, list[int]]:
     for k in range(BINS):
         i = bisect.bisect_left(hashed, k << _BIN_SHIFT)
         mins.append(hashed[i] if i < len(hashed) and hashed[i] >> _BIN_SHIFT == k else None)
-    filled: list[int] = []
-    for k in range(BINS):
-        for t in range(BINS):
-            v = mins[(k + t) % BINS]
-            if v is not None:
-                filled.append((v + t * _ROTATE) & _VALUE_MASK)
-                break
-        else:
-            filled.append(0)
-    signature = bytes((v >> _SIG_SHIFT) & 0xFF for v in filled)
-    keys = []
-    for band in range(BANDS):
-        chunk = b"".join(v.to_bytes(4, "little") for v in filled[band * ROWS : (band + 1) * ROWS])
-        digest = hashlib.blake2b(chunk, digest_size=5, person=band.to_bytes(2, "little"))
-        keys.append(int.from_bytes(digest.digest(), "little"))
-    return signature, keys
+    if None in mins:  # a short text: an empty bin takes the next non-empty one's minimum, shifted
+        filled = array("I", [0] * BINS)
+        for k in range(BINS):
+            for t in range(BINS):
+                v = mins[(k + t) % BINS]
+                if v is not None:
+                    filled[k] = (v + t * _ROTATE) & _VALUE_MASK
+                    break
+    else:
+        filled = array("I", cast(list[int], mins))
+    if sys.byteorder == "big":
+        filled.byteswap()
+    packed = filled.tobytes()  # little-endian uint32 per bin
+    keys = [
+        int.from_bytes(
+            hashlib.blake2b(packed[16 * band : 16 * band + 16], digest_size=5, person=bytes([band])).digest(),
+            "little",
+        )
+        for band in range(BANDS)
+    ]
+    return packed[_SIG_SHIFT // 8 :: 4], keys  # byte 2 of each bin: bits 16-23
 
 
 class LSHIndex:
@@ -207,9 +212,12 @@ class LSHIndex:
 
     def add(self, text: str) -> int:
         """Sketch ``text`` and add it; returns its document index."""
+        return self.add_sketch(*sketch(text))
+
+    def add_sketch(self, signature: bytes, keys: list[int]) -> int:
+        """Add a document sketched elsewhere (by :func:`sketch`); returns its index."""
         if self.size >= MAX_DOCUMENTS:
             raise FuratError(f"near-duplicate index holds at most {MAX_DOCUMENTS} documents")
-        signature, keys = sketch(text)
         for column, key in zip(self._bands, keys, strict=True):
             column.append(key << INDEX_BITS | self.size)
         self._signatures += signature

@@ -58,7 +58,7 @@ RULE = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One document's assignment."""
 
@@ -138,23 +138,37 @@ def _mapping(path: Path, node: Any, where: str) -> dict[str, Any]:
 
 
 class UnionFind:
-    """Disjoint sets over 0..n-1; the root of a set is its smallest member."""
+    """Disjoint sets of the documents that occur in near-duplicate pairs.
 
-    def __init__(self, n: int) -> None:
-        self.parent = list(range(n))
+    Only paired documents get an entry, so memory follows the number of pairs, not the
+    corpus; a document's root is the smallest index in its set.
+    """
+
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
 
     def find(self, x: int) -> int:
+        parent = self.parent
         root = x
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[x] != root:
-            self.parent[x], x = root, self.parent[x]
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while parent.get(x, x) != root:
+            parent[x], x = root, parent[x]
         return root
 
     def union(self, a: int, b: int) -> None:
         ra, rb = self.find(a), self.find(b)
+        self.parent.setdefault(ra, ra)
+        self.parent.setdefault(rb, rb)
         if ra != rb:
             self.parent[max(ra, rb)] = min(ra, rb)
+
+    def groups(self) -> dict[int, list[int]]:
+        """Root -> members (sorted) of every set."""
+        out: dict[int, list[int]] = {}
+        for x in sorted(self.parent):
+            out.setdefault(self.find(x), []).append(x)
+        return out
 
 
 @dataclass
@@ -197,8 +211,8 @@ def deal(units: Sequence[tuple[str, int]], counts: Sequence[int], ratios: Mappin
     return out
 
 
-def _rank(seed: str, key: str) -> str:
-    return hashlib.sha256(f"{seed}\0{key}".encode()).hexdigest()
+def _rank(seed: str, key: str) -> bytes:
+    return hashlib.sha256(f"{seed}\0{key}".encode()).digest()[:16]
 
 
 def plan_splits(
@@ -210,41 +224,37 @@ def plan_splits(
 ) -> Plan:
     """Apply the rule: keep existing entries, group near-duplicates, deal out new units."""
     n = len(ids)
-    uf = UnionFind(n)
+    uf = UnionFind()
     for a, b in pairs:
         uf.union(a, b)
-    members: dict[int, list[int]] = {}
-    for i in range(n):
-        members.setdefault(uf.find(i), []).append(i)
+    members = uf.groups()
+    entries = assignment.entries
     codes = [-1] * n
     groups = [""] * n
-    entries = assignment.entries
     for i, doc_id in enumerate(ids):
-        if doc_id in entries:
-            codes[i] = SPLITS.index(entries[doc_id].split)
-            groups[i] = entries[doc_id].group
-    units: list[tuple[tuple[str, str], str, list[int]]] = []
-    for group in members.values():
-        fresh = [i for i in group if codes[i] < 0]
-        if not fresh:
-            continue
-        frozen = sorted((ids[i], i) for i in group if codes[i] >= 0)
-        if frozen:
+        entry = entries.get(doc_id)
+        if entry is not None:
+            codes[i], groups[i] = SPLITS.index(entry.split), entry.group
+    units: list[tuple[tuple[str, str], bytes, str, list[int]]] = []
+    for i in range(n):
+        group = members.get(i, [i])
+        if (i in uf.parent and uf.find(i) != i) or all(codes[k] >= 0 for k in group):
+            continue  # a non-root member (handled with its root), or nothing new
+        frozen = sorted((ids[k], k) for k in group if codes[k] >= 0)
+        if frozen:  # new near-duplicates of assigned documents follow them
             anchor = frozen[0][1]
-            for i in fresh:
-                codes[i], groups[i] = codes[anchor], groups[anchor]
-        else:
-            first = min(group, key=lambda i: ids[i])
-            units.append((strata[first], ids[first], group))
-    units.sort(key=lambda u: (u[0], _rank(assignment.seed, u[1])))
-    counts = [0] * len(SPLITS)
-    for code in codes:
-        if code >= 0:
-            counts[code] += 1
-    dealt = deal([(key, len(group)) for _s, key, group in units], counts, assignment.ratios)
-    for (_stratum, key, group), code in zip(units, dealt, strict=True):
-        for i in group:
-            codes[i], groups[i] = code, key
+            for k in group:
+                if codes[k] < 0:
+                    codes[k], groups[k] = codes[anchor], groups[anchor]
+            continue
+        first = min(group, key=ids.__getitem__)
+        units.append((strata[first], _rank(assignment.seed, ids[first]), ids[first], group))
+    units.sort(key=lambda u: (u[0], u[1]))
+    counts = [codes.count(k) for k in range(len(SPLITS))]
+    dealt = deal([(key, len(group)) for _s, _r, key, group in units], counts, assignment.ratios)
+    for (_stratum, _rank_key, key, group), code in zip(units, dealt, strict=True):
+        for k in group:
+            codes[k], groups[k] = code, key
     new_entries = {
         ids[i]: Entry(SPLITS[codes[i]], groups[i], data_version) for i in range(n) if ids[i] not in entries
     }

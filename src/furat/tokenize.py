@@ -26,9 +26,12 @@ Rules (``text`` is never normalised; every token is ``text[start:end]``):
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable
+from itertools import accumulate, compress, count
+from operator import add, not_
 from typing import NamedTuple
 
 
@@ -60,6 +63,7 @@ TOKEN_RE = re.compile(
     rf"(?:[^\W_]|[{_MARKS}{_JOINERS}]|(?<=\d)[{re.escape(_NUMBER_SEPARATORS)}](?=\d))*"
     r"|\S"
 )
+_plus_one = (1).__add__
 
 
 class Token(NamedTuple):
@@ -70,43 +74,49 @@ class Token(NamedTuple):
     end: int
 
 
-def token_spans(text: str, boundaries: Iterable[int] = ()) -> tuple[list[int], list[int]]:
-    """Token start and end offsets of ``text``; every offset in ``boundaries`` is a token edge.
+def split_tokens(text: str, boundaries: Iterable[int] = ()) -> tuple[list[str], list[int], list[int]]:
+    """Token texts, starts and ends of ``text``; every offset in ``boundaries`` is a token edge.
 
     An offset inside whitespace, at either end of the text or outside it needs no split
-    and is ignored. This is the fast path used by the build; :func:`tokenize` wraps it.
+    and is ignored. This is the build's fast path, so it avoids Python work per token:
+    ``str.split(" ")`` cuts the text into chunks and ``accumulate`` gives their offsets,
+    all in C; a chunk that is a single run of letters (``str.isalpha``: most of them) is
+    already a token, and only the others (punctuation, digits, marks, line breaks, empty
+    chunks between two spaces) go through :data:`TOKEN_RE`.
     """
-    starts: list[int] = []
-    ends: list[int] = []
-    for m in TOKEN_RE.finditer(text):
-        starts.append(m.start())
-        ends.append(m.end())
-    cuts: dict[int, list[int]] = {}
+    texts = text.split(" ")
+    starts = list(accumulate(map(_plus_one, map(len, texts)), initial=0))
+    starts.pop()
+    ends = list(map(add, starts, map(len, texts)))
+    irregular = list(compress(count(), map(not_, map(str.isalpha, texts))))
+    for k in reversed(irregular):  # right to left, so earlier indices stay valid
+        at = starts[k]
+        found = [(m.group(), at + m.start(), at + m.end()) for m in TOKEN_RE.finditer(texts[k])]
+        texts[k : k + 1] = [t for t, _, _ in found]
+        starts[k : k + 1] = [a for _, a, _ in found]
+        ends[k : k + 1] = [b for _, _, b in found]
+    cuts: dict[int, set[int]] = {}
     for b in boundaries:
         i = bisect.bisect_right(starts, b) - 1
         if i >= 0 and starts[i] < b < ends[i]:
-            cuts.setdefault(i, []).append(b)
-    if not cuts:
-        return starts, ends
-    new_starts: list[int] = []
-    new_ends: list[int] = []
-    done = 0
-    for i in sorted(cuts):
-        new_starts += starts[done:i]
-        new_ends += ends[done:i]
-        edges = [starts[i], *sorted(set(cuts[i])), ends[i]]
-        new_starts += edges[:-1]
-        new_ends += edges[1:]
-        done = i + 1
-    new_starts += starts[done:]
-    new_ends += ends[done:]
-    return new_starts, new_ends
+            cuts.setdefault(i, set()).add(b)
+    for i in sorted(cuts, reverse=True):
+        edges = [starts[i], *sorted(cuts[i]), ends[i]]
+        texts[i : i + 1] = [text[a:b] for a, b in itertools.pairwise(edges)]
+        starts[i : i + 1] = edges[:-1]
+        ends[i : i + 1] = edges[1:]
+    return texts, starts, ends
+
+
+def token_spans(text: str, boundaries: Iterable[int] = ()) -> tuple[list[int], list[int]]:
+    """Token starts and ends only (see :func:`split_tokens`)."""
+    _, starts, ends = split_tokens(text, boundaries)
+    return starts, ends
 
 
 def tokenize(text: str, boundaries: Iterable[int] = ()) -> list[Token]:
     """Tokens of ``text`` (see the module docstring), split at every offset in ``boundaries``."""
-    starts, ends = token_spans(text, boundaries)
-    return [Token(text[s:e], s, e) for s, e in zip(starts, ends, strict=True)]
+    return [Token(*t) for t in zip(*split_tokens(text, boundaries), strict=True)]
 
 
 class TokenIndex:
@@ -114,16 +124,23 @@ class TokenIndex:
 
     A span is *representable* when its start is a token start and its end a token end;
     :meth:`span` then gives ``(token_start, token_end)`` with ``token_end`` exclusive.
+    Lookups bisect the offset lists, so indexing costs nothing per token.
     """
 
     def __init__(self, starts: list[int], ends: list[int]) -> None:
-        self._by_start = {s: i for i, s in enumerate(starts)}
-        self._by_end = {e: i + 1 for i, e in enumerate(ends)}
+        self._starts = starts
+        self._ends = ends
 
     def span(self, start: int, end: int) -> tuple[int, int] | None:
         """Token span of the character span ``[start, end)``, or None if not representable."""
-        first = self._by_start.get(start)
-        last = self._by_end.get(end)
-        if first is None or last is None or first >= last:
+        first = bisect.bisect_left(self._starts, start)
+        last = bisect.bisect_left(self._ends, end)
+        if (
+            first >= len(self._starts)
+            or self._starts[first] != start
+            or last >= len(self._ends)
+            or self._ends[last] != end
+            or first > last
+        ):
             return None
-        return first, last
+        return first, last + 1

@@ -24,6 +24,7 @@ def _run(args: argparse.Namespace) -> int:
             splits_path=Path(args.splits) if args.splits else None,
             data_version=args.data_version,
             log=log,
+            jobs=args.jobs,
         )
     except BuildFailed:
         log.write_text(sys.stderr)
@@ -70,5 +71,13 @@ def register(sub: Any) -> None:
         "--data-version",
         metavar="X.Y.Z",
         help="release recorded for newly assigned documents (default: DATASET_VERSION without -dev)",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="worker processes for the rows and threads for the parquet files (default: 1); "
+        "the output is the same for any N",
     )
     parser.set_defaults(func=_run)
