@@ -221,8 +221,13 @@ def write_release_files(
     project: Project,
     inv: Inventory,
     version: str | None = None,
+    update_datasheet: bool = True,
 ) -> None:
     """The build's hook: card, Croissant, checksums in ``dataset_dir``; datasheet blocks.
+
+    ``update_datasheet=False`` leaves the project's ``DATASHEET.md`` alone: a build into
+    another folder (a test, a comparison with the committed data) must not touch the
+    repository.
 
     ``dataset_dir`` holds the parquet files (``<config>/<split>-NNNNN-of-NNNNN.parquet``),
     typically the build's staging folder. Everything else is read from there and from
@@ -240,7 +245,7 @@ def write_release_files(
     atomic_write_text(dataset_dir / CARD_FILE, card)
     croissant.write(dataset_dir, inv=inv, version=ver, date=date, stats=stats)
     checksums.write_manifest(dataset_dir)
-    if project.datasheet.exists():
+    if update_datasheet and project.datasheet.exists():
         text = project.datasheet.read_text(encoding="utf-8")
         wanted = {name: blocks[name] for name in DATASHEET_BLOCKS}
         updated = replace_blocks(text, wanted, source=str(project.datasheet), command=COMMAND)
