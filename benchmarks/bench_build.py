@@ -153,12 +153,12 @@ def run_floor(records: Path, out: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from furat.configs import PARQUET_OPTIONS, Encoder, documents_row
+    from furat.configs import Encoder, documents_row, parquet_options
     from furat.features import documents_features
 
     enc = Encoder(_inventory())
     schema = documents_features(enc.inv).arrow_schema
-    with pq.ParquetWriter(out / "documents.parquet", schema, **PARQUET_OPTIONS) as writer:
+    with pq.ParquetWriter(out / "documents.parquet", schema, **parquet_options(schema)) as writer:
         batch: list[dict[str, Any]] = []
         for record in read_records(records):
             batch.append(documents_row(record, enc))

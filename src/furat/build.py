@@ -103,9 +103,7 @@ class BuildStats:
 
 @dataclass
 class _Scan:
-    ids: list[str]
-    strata: list[tuple[str, str]]
-    index: minhash.LSHIndex
+    documents: int
     log: IncidentLog
     unrepresentable: int
 
@@ -114,15 +112,13 @@ def _scan(records: Iterable[Record], maker: RowMaker, annotations_of: Annotation
     """Pass one: sketch every document and spool every config's rows, chunk by chunk.
 
     With ``jobs > 1`` worker processes turn chunks into spool files (at most ``2 * jobs``
-    chunks in flight, so memory stays flat); this process only reads records and keeps
-    the sketches, taken back strictly in order, so the output does not depend on ``jobs``.
+    chunks in flight); results are taken back strictly in order, so the output does not
+    depend on ``jobs``. Nothing per document stays in this process: ids, strata and
+    sketches are read back from the spools afterwards, so memory stays flat.
     """
-    scan = _Scan([], [], minhash.LSHIndex(), IncidentLog(), 0)
-    strata: dict[tuple[str, str], tuple[str, str]] = {}
+    scan = _Scan(0, IncidentLog(), 0)
 
     def take(result: ChunkResult) -> None:
-        for signature, keys in result.sketches:
-            scan.index.add_sketch(signature, keys)
         for doc, what in result.unrepresentable:
             scan.log.error("BUILD_UNREPRESENTABLE_SPAN", f"not a token span: {what}", record=doc)
         scan.unrepresentable += len(result.unrepresentable)
@@ -136,7 +132,7 @@ def _scan(records: Iterable[Record], maker: RowMaker, annotations_of: Annotation
         chunk: list[tuple[Record, Sequence[Record]]] = []
 
         def submit() -> None:
-            first = len(scan.ids) - len(chunk)
+            first = scan.documents - len(chunk)
             if pool is None:
                 take(maker.chunk(first, chunk))
             else:
@@ -146,9 +142,7 @@ def _scan(records: Iterable[Record], maker: RowMaker, annotations_of: Annotation
             chunk.clear()
 
         for record in records:
-            scan.ids.append(str(record["id"]))
-            key = stratum(record.get("metadata") or {})
-            scan.strata.append(strata.setdefault(key, key))
+            scan.documents += 1
             chunk.append((record, annotations_of(record) if annotations_of else ()))
             if len(chunk) == BATCH_DOCS:
                 submit()
@@ -156,28 +150,67 @@ def _scan(records: Iterable[Record], maker: RowMaker, annotations_of: Annotation
             submit()
         while pending:
             take(pending.popleft().get())
-    if len(set(scan.ids)) < len(scan.ids):
-        for doc, count in sorted(Counter(scan.ids).items()):
-            if count > 1:
-                scan.log.error("BUILD_DUPLICATE_ID", f"{count} records have this id", record=doc)
     return scan
+
+
+def _read_back(work: Path) -> tuple[list[str], list[tuple[str, str]], minhash.LSHIndex]:
+    """Ids, strata and the LSH index of the scanned documents, from the spools, in order."""
+    ids: list[str] = []
+    strata: list[tuple[str, str]] = []
+    shared: dict[tuple[str, str], tuple[str, str]] = {}
+    for batch in read_spool(work / "documents"):
+        ids += batch.column("id").to_pylist()
+        for outlet, date in zip(
+            batch.column("outlet").to_pylist(), batch.column("date").to_pylist(), strict=True
+        ):
+            key = stratum({"outlet": outlet, "date": date})
+            strata.append(shared.setdefault(key, key))
+    index = minhash.LSHIndex()
+    for batch in read_spool(work / "sketch"):
+        index.add_packed(
+            b"".join(batch.column("bands").to_pylist()), b"".join(batch.column("signature").to_pylist())
+        )
+    return ids, strata, index
+
+
+def _duplicate_ids(ids: list[str], log: IncidentLog) -> None:
+    if len(set(ids)) < len(ids):
+        for doc, count in sorted(Counter(ids).items()):
+            if count > 1:
+                log.error("BUILD_DUPLICATE_ID", f"{count} records have this id", record=doc)
 
 
 def _near_duplicates(
     index: minhash.LSHIndex, documents: Path, threshold: float
 ) -> tuple[list[tuple[int, int, float]], int]:
-    """Verified near-duplicate pairs ``(i, j, jaccard)`` and the number of candidates checked."""
+    """Verified near-duplicate pairs ``(i, j, jaccard)`` and the number of candidates checked.
+
+    Texts are read back from the documents spool in record order and a document's exact
+    shingle set is kept only until its last candidate partner has been seen, so memory
+    follows the candidates that are open at once, not all of them.
+    """
     candidates = index.candidates(max(0.0, threshold - ESTIMATE_MARGIN))
-    if not candidates:
-        return [], 0
-    needed = {i for pair in candidates for i in pair}
+    partners: dict[int, list[int]] = {}
+    last: dict[int, int] = {}
+    for i, j in candidates:
+        partners.setdefault(j, []).append(i)
+        last[i] = max(last.get(i, j), j)
+        last[j] = max(last.get(j, j), j)
     sets: dict[int, set[int]] = {}
-    for batch in read_spool(documents):
-        for doc, text in zip(batch.column(DOC).to_pylist(), batch.column("text"), strict=True):
-            if doc in needed:
-                sets[doc] = minhash.shingles(text.as_py())
-    scored = ((i, j, minhash.jaccard(sets[i], sets[j])) for i, j in candidates)
-    return [p for p in scored if p[2] >= threshold], len(candidates)
+    found = []
+    for batch in read_spool(documents) if candidates else ():
+        texts = batch.column("text")
+        for k, doc in enumerate(batch.column(DOC).to_pylist()):
+            if doc not in last:
+                continue
+            sets[doc] = minhash.shingles(texts[k].as_py())
+            for i in partners.get(doc, ()):
+                score = minhash.jaccard(sets[i], sets[doc])
+                if score >= threshold:
+                    found.append((i, doc, score))
+            for done in [x for x in (doc, *partners.get(doc, ())) if last[x] <= doc]:
+                sets.pop(done, None)
+    return sorted(found), len(candidates)
 
 
 def _distribute_config(
@@ -264,16 +297,18 @@ def build_dataset(
         if log is not None:
             log.extend(scan.log)
             scan.log = log
+        if not scan.documents:
+            raise FuratError("no records to build; run `furat ingest` first")
+        ids, strata, index = _read_back(work)
+        _duplicate_ids(ids, scan.log)
         if scan.log.has_errors:
             raise BuildFailed(f"{len(scan.log.errors)} error(s); nothing was written", scan.log)
-        if not scan.ids:
-            raise FuratError("no records to build; run `furat ingest` first")
         threshold = assignment.near_duplicate_jaccard
-        pairs, checked = _near_duplicates(scan.index, work / "documents", threshold)
-        scan.index = minhash.LSHIndex()  # free the sketches before the memory-hungry pass
-        plan = plan_splits(scan.ids, scan.strata, [(i, j) for i, j, _ in pairs], assignment, data_version)
+        pairs, checked = _near_duplicates(index, work / "documents", threshold)
+        del index  # free the sketches before the parquet pass
+        plan = plan_splits(ids, strata, [(i, j) for i, j, _ in pairs], assignment, data_version)
         report = overlap_report(
-            scan.ids,
+            ids,
             plan.split_codes,
             pairs,
             threshold=threshold,
@@ -298,7 +333,7 @@ def build_dataset(
         stats = BuildStats(
             out_dir=str(out_dir),
             data_version=data_version,
-            documents=len(scan.ids),
+            documents=len(ids),
             new_documents=new_documents,
             documents_per_split={s: plan.split_codes.count(k) for k, s in enumerate(SPLITS)},
             rows=rows,

@@ -38,7 +38,7 @@ import pyarrow.parquet as _pq
 
 from furat.errors import FuratError
 from furat.labels import Inventory
-from furat.minhash import sketch
+from furat.minhash import BANDS, BINS, packed_sketch
 from furat.tokenize import TokenIndex, split_tokens
 
 # pyarrow's compute functions are generated at import and its parquet module is untyped,
@@ -48,10 +48,10 @@ pq: Any = _pq
 PARQUET_OPTIONS: dict[str, Any] = {
     "version": "2.6",
     "compression": "zstd",
-    "compression_level": 3,
+    "compression_level": 1,
     "use_dictionary": True,
     "dictionary_pagesize_limit": 4 << 20,
-    "write_statistics": True,
+    # write_statistics: set per schema by parquet_options (scalar columns only)
     "data_page_size": 1 << 20,
     "data_page_version": "1.0",
     "write_batch_size": 1024,
@@ -59,6 +59,19 @@ PARQUET_OPTIONS: dict[str, Any] = {
     "write_page_index": False,
     "use_compliant_nested_type": True,
 }
+
+
+def parquet_options(schema: pa.Schema) -> dict[str, Any]:
+    """:data:`PARQUET_OPTIONS` plus statistics for the top-level scalar columns.
+
+    Min/max statistics help readers skip row groups by id, outlet or date; on article
+    text and on lists of tokens or mentions they cost a third of the writing time and
+    help nobody, so those columns get none.
+    """
+    scalar = [f.name for f in schema if not pa.types.is_nested(f.type) and f.name != "text"]
+    return {**PARQUET_OPTIONS, "write_statistics": scalar}
+
+
 ROW_GROUP_ROWS = {"documents": 256, "ner": 512, "events": 256, "stance": 1200, "annotations": 256}
 DOC = "__doc"  # spool column: index of the row's document in the build
 
@@ -289,6 +302,16 @@ def annotation_row(annotation: Record, enc: Encoder, *, reuse: tuple[Record, Row
 IPC_OPTIONS = pa.ipc.IpcWriteOptions(compression="lz4")
 
 
+def release_memory() -> None:
+    """Ask Arrow's allocator to return freed memory to the OS.
+
+    The build allocates and frees a chunk's worth of Arrow buffers over and over; the
+    default allocator (mimalloc) would otherwise keep the pages, so peak RSS would grow
+    with the number of chunks instead of staying flat.
+    """
+    pa.default_memory_pool().release_unused()
+
+
 def spool_schema(schema: pa.Schema) -> pa.Schema:
     """A config's schema plus the ``DOC`` column, as written to the build's spool files."""
     return schema.append(pa.field(DOC, pa.int32())).remove_metadata()
@@ -309,11 +332,13 @@ def _assemble(schema: pa.Schema, rows: list[Row], given: Mapping[str, Any]) -> p
     return pa.Table.from_arrays([columns[n] for n in schema.names], schema=schema)
 
 
+SKETCH_SCHEMA = pa.schema([("bands", pa.binary(8 * BANDS)), ("signature", pa.binary(BINS))])
+
+
 @dataclass
 class ChunkResult:
-    """What a chunk of records reports back: its sketches and the spans tokens cannot hold."""
+    """What a chunk of records reports back: the spans its tokens cannot represent."""
 
-    sketches: list[tuple[bytes, list[int]]] = field(default_factory=list)
     unrepresentable: list[tuple[str, str]] = field(default_factory=list)  # (document id, what)
 
 
@@ -333,15 +358,27 @@ class RowMaker:
         self.work = work
 
     def chunk(self, first: int, items: Sequence[tuple[Record, Sequence[Record]]]) -> ChunkResult:
-        """Rows of records ``first, first + 1, ...`` (each with its annotation rows)."""
+        """Spool the rows of records ``first, first + 1, ...`` (each with its annotation rows)."""
+        out, tables = self._tables(first, items)
+        for config, table in tables.items():
+            if table.num_rows:
+                self._write(config, first, table)
+        del tables
+        release_memory()
+        return out
+
+    def _tables(
+        self, first: int, items: Sequence[tuple[Record, Sequence[Record]]]
+    ) -> tuple[ChunkResult, dict[str, pa.Table]]:
         enc, out = self.enc, ChunkResult()
+        sketches: list[tuple[bytes, bytes]] = []
         rows: dict[str, list[Row]] = {c: [] for c in self.schemas}
         at: dict[str, list[int]] = {c: [] for c in self.schemas}  # each row's record, in the chunk
         flat: dict[str, list[Any]] = {"tokens": [], "token_starts": [], "token_ends": [], "ner_tags": []}
         offsets, reused = [0], True
         for k, (record, attached) in enumerate(items):
             doc, i = record["id"], first + k
-            out.sketches.append(sketch(record["text"]))
+            sketches.append(packed_sketch(i, record["text"]))
             documents = documents_row(record, enc)
             rows["documents"].append({**documents, DOC: i})
             if is_annotated(record):
@@ -365,37 +402,39 @@ class RowMaker:
                 reused = reused and all(annotation.get(n) is record.get(n) for n in LAYERS)
                 rows["annotations"].append({**row, DOC: i})
                 at["annotations"].append(k)
-        tables = {"documents": pa.Table.from_pylist(rows["documents"], schema=self.schemas["documents"])}
+        documents_table = pa.Table.from_pylist(rows["documents"], schema=self.schemas["documents"])
 
         def take(config: str, *names: str) -> dict[str, Any]:
             where = pa.array(at[config], pa.int32())
-            return {n: tables["documents"].column(n).take(where) for n in names}
+            return {n: documents_table.column(n).take(where) for n in names}
 
-        tokens = {}
-        for name, values in flat.items():
-            kind = self.schemas["ner" if name == "ner_tags" else "events"].field(name).type
-            tokens[name] = pa.ListArray.from_arrays(
-                pa.array(offsets, pa.int32()), pa.array(values, kind.value_type)
-            )
-        ner_tokens = {n: tokens[n] for n in ("tokens", "ner_tags", "token_starts", "token_ends")}
-        tables["ner"] = _assemble(self.schemas["ner"], rows["ner"], ner_tokens)
-        event_tokens = {n: tokens[n] for n in ("tokens", "token_starts", "token_ends")}
-        tables["events"] = _assemble(
-            self.schemas["events"], rows["events"], event_tokens | take("events", "text")
-        )
-        tables["stance"] = _assemble(self.schemas["stance"], rows["stance"], take("stance", "title", "text"))
-        layers = take("annotations", *LAYERS) if reused else {}
-        tables["annotations"] = _assemble(self.schemas["annotations"], rows["annotations"], layers)
-        for config, table in tables.items():
-            if table.num_rows:
-                (self.work / config).mkdir(exist_ok=True)
-                path = self.work / config / f"{first:012d}.arrows"
-                with (
-                    pa.OSFile(str(path), "wb") as sink,
-                    pa.ipc.new_stream(sink, table.schema, options=IPC_OPTIONS) as w,
-                ):
-                    w.write_table(table)
-        return out
+        lists = {n: self._list(n, offsets, values) for n, values in flat.items()}
+        given = {
+            "ner": lists,
+            "events": {n: lists[n] for n in ("tokens", "token_starts", "token_ends")}
+            | take("events", "text"),
+            "stance": take("stance", "title", "text"),
+            "annotations": take("annotations", *LAYERS) if reused else {},
+        }
+        tables = {"documents": documents_table}
+        for config, columns in given.items():
+            tables[config] = _assemble(self.schemas[config], rows[config], columns)
+        sketch_rows = [{"bands": bands, "signature": signature} for bands, signature in sketches]
+        tables["sketch"] = pa.Table.from_pylist(sketch_rows, schema=SKETCH_SCHEMA)
+        return out, tables
+
+    def _list(self, name: str, offsets: list[int], values: list[Any]) -> pa.Array:
+        kind = self.schemas["ner" if name == "ner_tags" else "events"].field(name).type
+        return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), pa.array(values, kind.value_type))
+
+    def _write(self, config: str, first: int, table: pa.Table) -> None:
+        (self.work / config).mkdir(exist_ok=True)
+        path = self.work / config / f"{first:012d}.arrows"
+        with (
+            pa.OSFile(str(path), "wb") as sink,
+            pa.ipc.new_stream(sink, table.schema, options=IPC_OPTIONS) as out,
+        ):
+            out.write_table(table)
 
 
 _MAKER: RowMaker | None = None  # a worker process's RowMaker, set by init_worker
@@ -446,14 +485,14 @@ class ShardedParquet:
         path = self.folder / f".{self.split}-{len(self.shards)}.tmp"
         self.shards.append(path)
         self.sink = pa.OSFile(str(path), "wb")
-        self.writer = pq.ParquetWriter(self.sink, self.schema, **PARQUET_OPTIONS)
+        self.writer = pq.ParquetWriter(self.sink, self.schema, **parquet_options(self.schema))
 
     def _write_group(self, table: pa.Table) -> None:
         if self.writer is None:
             self._open()
         # contiguous arrays: page boundaries must not depend on how input was batched
         self.writer.write_table(table.combine_chunks(), row_group_size=self.group_rows)
-        pa.default_memory_pool().release_unused()
+        release_memory()
         if self.sink.tell() >= self.max_bytes:
             self._close_shard()
 

@@ -202,6 +202,18 @@ def sketch(text: str) -> tuple[bytes, list[int]]:
     return packed[_SIG_SHIFT // 8 :: 4], keys  # byte 2 of each bin: bits 16-23
 
 
+def packed_sketch(index: int, text: str) -> tuple[bytes, bytes]:
+    """Document ``index``'s sketch as stored by the build: its 16 band entries (40-bit key,
+    24-bit index, little-endian uint64) and its signature; see :meth:`LSHIndex.add_packed`."""
+    if index >= MAX_DOCUMENTS:
+        raise FuratError(f"near-duplicate detection handles at most {MAX_DOCUMENTS} documents")
+    signature, keys = sketch(text)
+    entries = array("Q", [key << INDEX_BITS | index for key in keys])
+    if sys.byteorder == "big":
+        entries.byteswap()
+    return entries.tobytes(), signature
+
+
 class LSHIndex:
     """Band keys and signatures of documents 0..n-1, added in order."""
 
@@ -223,6 +235,21 @@ class LSHIndex:
         self._signatures += signature
         self.size += 1
         return self.size - 1
+
+    def add_packed(self, entries: bytes, signatures: bytes) -> None:
+        """Add the next documents from concatenated :func:`packed_sketch` results, in order.
+
+        The build keeps sketches on disk while it scans and loads them here in one go, so
+        no per-document object lives through the scan.
+        """
+        packed = array("Q")
+        packed.frombytes(entries)
+        if sys.byteorder == "big":
+            packed.byteswap()
+        for band, column in enumerate(self._bands):
+            column.extend(packed[band::BANDS])
+        self._signatures += signatures
+        self.size += len(packed) // BANDS
 
     def estimate(self, i: int, j: int) -> float:
         """Jaccard estimated from the 8-bit signatures (corrected for chance matches)."""
@@ -246,12 +273,14 @@ class LSHIndex:
             for entry in [*sorted(column), -1]:
                 key = entry >> INDEX_BITS if entry >= 0 else -1
                 if key != previous and len(run) > 1:
-                    pairs.update(_bucket_pairs(run, full_bucket))
+                    for pair in _bucket_pairs(run, full_bucket):  # filtered now: pairs stay few
+                        if pair not in pairs and self.estimate(*pair) >= min_estimate:
+                            pairs.add(pair)
                 if key != previous:
                     run = []
                     previous = key
                 run.append(entry & low)
-        return sorted(p for p in pairs if self.estimate(*p) >= min_estimate)
+        return sorted(pairs)
 
 
 def _bucket_pairs(members: list[int], full_bucket: int) -> list[tuple[int, int]]:
