@@ -466,6 +466,8 @@ def build_project(
         out_dir or project.dataset_dir, splits_path or project.splits_file,
         data_version=data_version or default_data_version(project),
         annotations_of=lambda record: rows_of.pop(record["id"], ()),
-        release_files=lambda stage: write_release_files(stage, project=project, inv=inv),
+        release_files=lambda stage: write_release_files(
+            stage, project=project, inv=inv, update_datasheet=out_dir in (None, project.dataset_dir)
+        ),
         log=log, jobs=jobs,
     )  # fmt: skip
