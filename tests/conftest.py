@@ -41,3 +41,13 @@ def project_copy(tmp_path: Path) -> Project:
         if (REPO / name).exists():
             shutil.copy2(REPO / name, root / name)
     return Project(root)
+
+
+@pytest.fixture()
+def exports_project(project_copy: Project) -> Project:
+    """A project copy whose manifest and exports are the valid export fixture."""
+    exports = REPO / "tests" / "fixtures" / "exports"
+    shutil.copy(exports / "manifest.jsonl", project_copy.manifest)
+    for path in exports.glob("*.json"):
+        shutil.copy(path, project_copy.exports_dir / path.name)
+    return project_copy

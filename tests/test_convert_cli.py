@@ -18,12 +18,8 @@ GOLDEN = REPO / "tests" / "golden" / "convert" / "records.jsonl"
 
 
 @pytest.fixture()
-def project(project_copy: Project) -> Project:
-    """A project whose manifest and exports are the valid export fixture."""
-    shutil.copy(EXPORTS / "manifest.jsonl", project_copy.manifest)
-    for path in EXPORTS.glob("*.json"):
-        shutil.copy(path, project_copy.exports_dir / path.name)
-    return project_copy
+def project(exports_project: Project) -> Project:
+    return exports_project
 
 
 def golden_with_project_paths() -> list[dict[str, object]]:

@@ -18,11 +18,8 @@ GOLDEN = REPO / "tests" / "golden" / "convert" / "records.jsonl"
 
 
 @pytest.fixture()
-def project(project_copy: Project) -> Project:
-    shutil.copy(EXPORTS / "manifest.jsonl", project_copy.manifest)
-    for path in EXPORTS.glob("*.json"):
-        shutil.copy(path, project_copy.exports_dir / path.name)
-    return project_copy
+def project(exports_project: Project) -> Project:
+    return exports_project
 
 
 def test_validate_converts_the_exports_by_default(
