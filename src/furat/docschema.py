@@ -13,6 +13,9 @@ from typing import Any
 
 from furat.labels import Inventory
 
+#: An absolute URI (RFC 3986: a scheme, then no spaces). ``format: uri`` alone is checked
+#: only where an optional package is installed, so the schema says it in a pattern too.
+URI_PATTERN = r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$"
 SCHEMA_ID = "https://furat.invalid/schema/document.schema.json"
 GENERATED_NOTE = (
     "generated — do not edit; run `furat schema generate` to rewrite it from "
@@ -51,7 +54,7 @@ def document_schema(inv: Inventory) -> dict[str, Any]:
             "category": _nullable({"type": "string"}),
             "byline": _nullable({"type": "string"}),
             "caption": _nullable({"type": "string"}),
-            "url": _nullable({"type": "string", "format": "uri"}),
+            "url": _nullable({"type": "string", "format": "uri", "pattern": URI_PATTERN}),
             "language": {"const": "ar"},
             "text_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
         }

@@ -206,7 +206,7 @@ class _Run:
                     self.fail("CHOICE_ORPHAN", f"choice {name!r} for a region that is not a span", rid)
         for k, rel in relations:
             self.relation(k, rel, events)
-        parents, _ = nest(layers.entities)
+        parents, _ = nest(*([e[key] for e in layers.entities] for key in ("start", "end", "type", "id")))
         for ent in layers.entities:
             ent["parent"] = parents[ent["id"]]
         layers.entities.sort(key=entity_key)

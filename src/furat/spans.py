@@ -17,6 +17,8 @@ definite article ال is part of the name, so a span starting after it cuts the 
 
 from __future__ import annotations
 
+import itertools
+import operator
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -51,6 +53,32 @@ def _bare(piece: str) -> str:
     return "".join(ch for ch in piece if ch != TATWEEL and ch not in _JOINERS and not _is_mark(ch))
 
 
+_PROCLITIC_LETTERS = frozenset("وفبلك")
+
+
+def clear_of_words(text: str, start: int, end: int) -> bool:
+    """A cheap sufficient test that ``text[start:end]`` cuts no word (then skip :func:`word_cut`).
+
+    True when each edge touches a separator or the text's end, or the span starts right
+    after a bare one- or two-letter proclitic (و ف, then ب ل ك) that itself follows a
+    separator — what most Arabic mentions look like. Anything else (tatweel, diacritics,
+    enclitics, odd characters) is left to :func:`word_cut`, which decides exactly.
+    """
+    if end < len(text) and text[end] not in SEPARATORS:
+        return False
+    if start == 0 or text[start - 1] in SEPARATORS:
+        return True
+    if text[start - 1] not in _PROCLITIC_LETTERS or _is_mark(text[start]):
+        return False
+    if start == 1 or text[start - 2] in SEPARATORS:
+        return True
+    return (
+        text[start - 2] in "وف"
+        and text[start - 1] in "بلك"
+        and (start == 2 or text[start - 3] in SEPARATORS)
+    )
+
+
 def word_cut(text: str, start: int, end: int) -> str | None:
     """Why ``text[start:end]`` cuts a word (a short English reason), or ``None`` if it does not."""
     n = len(text)
@@ -83,28 +111,45 @@ def entity_key(entity: Mapping[str, Any]) -> tuple[int, int, str, str]:
 
 
 def nest(
-    entities: Sequence[Mapping[str, Any]],
+    starts: Sequence[int], ends: Sequence[int], types: Sequence[str], ids: Sequence[str]
 ) -> tuple[dict[str, str | None], list[tuple[str, str]]]:
     """Parent id of each mention (``None`` at top level) and the crossing pairs found.
 
-    Each mention needs ``id``, ``start``, ``end`` and ``type``. Among several equal
-    smallest containers (same span, different types) the last in canonical order wins,
-    so the choice is deterministic.
+    Mentions come as four parallel columns, so the converter (dicts) and the validator
+    (typed records) share this one definition. Among several equal smallest containers
+    (same span, different types) the last in canonical order wins, so the choice is
+    deterministic.
+
+    Most mentions neither contain nor cross another. In canonical order, a mention can
+    only be inside (or cross) earlier ones if it starts before the furthest end so far;
+    that test runs in C (``accumulate``, ``compress``), and the stack walk runs only over
+    the runs of mentions that overlap, each of which is independent of the rest.
     """
-    parents: dict[str, str | None] = {}
+    parents: dict[str, str | None] = dict.fromkeys(ids)
     crossings: list[tuple[str, str]] = []
-    stack: list[Mapping[str, Any]] = []
-    for cur in sorted(entities, key=entity_key):
-        start, end = cur["start"], cur["end"]
-        while stack and stack[-1]["end"] < end:
-            gone = stack.pop()
-            if gone["end"] > start and gone["start"] < start:
-                crossings.append((gone["id"], cur["id"]))
-        parent = None
-        for anc in reversed(stack):
-            if anc["start"] != start or anc["end"] != end:
-                parent = anc["id"]
-                break
-        parents[cur["id"]] = parent
-        stack.append(cur)
+    order = sorted(zip(starts, map(operator.neg, ends), types, ids, strict=True))
+    o_starts = list(map(operator.itemgetter(0), order))
+    reach = list(itertools.accumulate(map(operator.neg, map(operator.itemgetter(1), order)), max))
+    inside = list(itertools.compress(range(1, len(order)), map(operator.lt, o_starts[1:], reach)))
+    k = 0
+    while k < len(inside):
+        first = last = inside[k]
+        while k + 1 < len(inside) and inside[k + 1] == last + 1:
+            k += 1
+            last = inside[k]
+        k += 1
+        stack: list[tuple[int, int, str, str]] = []
+        for start, neg_end, _, cid in order[first - 1 : last + 1]:
+            end = -neg_end
+            while stack and stack[-1][1] < end:
+                gone = stack.pop()
+                if gone[1] > start and gone[0] < start:
+                    crossings.append((gone[3], cid))
+            parent = None
+            for anc in reversed(stack):
+                if anc[0] != start or anc[1] != end:
+                    parent = anc[3]
+                    break
+            parents[cid] = parent
+            stack.append((start, end, "", cid))
     return parents, crossings
