@@ -10,6 +10,7 @@ where that case does not hold.
 
 from __future__ import annotations
 
+import itertools
 import operator
 import re
 from typing import Any
@@ -23,9 +24,6 @@ _SEP = "[" + re.escape("".join(sorted(SEPARATORS))) + "]"
 _LETTER = "[\u0621-\u063a\u0641-\u064a0-9\u0660-\u0669\u06f0-\u06f9A-Za-z]"
 #: Four characters: the three before a span and its first, when the one before is a letter.
 _CLITIC_HEAD = re.compile(f".{_SEP}[وفبلك]{_LETTER}|{_SEP}[وف][بلك]{_LETTER}", re.DOTALL)
-_SEPARATED = re.compile(f"{_SEP}*")
-_NOT_SEPARATOR = re.compile(f"[^{_SEP[1:-1]}]")
-_SPACE = re.compile(r"\s")  # what str.isspace() accepts
 _EXTENT = operator.attrgetter("start", "end", "text")
 
 
@@ -57,9 +55,8 @@ class Placement:
             max(ends) <= len(text)
             and list(map(operator.sub, ends, starts)) == list(map(len, surfaces))
             and all(map(text.startswith, surfaces, starts))
-            and _SEPARATED.fullmatch("".join(map((text + "\n").__getitem__, ends)))
-            and not _SPACE.search("".join(map(operator.itemgetter(0), surfaces)))
-            and not _SPACE.search("".join(map(operator.itemgetter(-1), surfaces)))
+            and all(map(SEPARATORS.__contains__, map((text + "\n").__getitem__, ends)))
+            and list(map(str.strip, surfaces)) == list(surfaces)  # no whitespace edge
             and self._clear_starts(text, starts)
         ):
             for k, span in enumerate(spans):
@@ -67,11 +64,19 @@ class Placement:
 
     @staticmethod
     def _clear_starts(text: str, starts: tuple[int, ...]) -> bool:
-        """Whether every span starts after a separator, or after a proclitic after one."""
-        attached = _NOT_SEPARATOR.finditer("".join(map(("\n" + text).__getitem__, starts)))
+        """Whether every span starts after a separator, or after a proclitic after one.
+
+        Iterators all the way down (no Python frame per span): the spans whose previous
+        character is not a separator, then one anchored regex match for each of those.
+        """
+        previous = map(("\n" + text).__getitem__, starts)  # text[start - 1], "\n" at 0
+        glued = map(operator.not_, map(SEPARATORS.__contains__, previous))
+        attached = list(itertools.compress(starts, glued))
+        if not attached:
+            return True
         padded = "\n\n\n" + text  # padded[start:start + 4] is text[start - 3:start + 1]
         head = _CLITIC_HEAD.fullmatch
-        return all(head(padded, starts[m.start()], starts[m.start()] + 4) for m in attached)
+        return all(map(head, itertools.repeat(padded), attached, map((4).__add__, attached)))
 
     def _exact(self, k: int, span: Any, text: str) -> None:
         found: list[Problem] = []

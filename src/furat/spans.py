@@ -138,6 +138,13 @@ def nest(
             k += 1
             last = inside[k]
         k += 1
+        if first == last:  # the usual pair: one mention inside (or across) the one before
+            (o_start, o_neg_end, _, outer), (i_start, i_neg_end, _, inner) = order[first - 1 : first + 1]
+            if -i_neg_end > -o_neg_end:
+                crossings.append((outer, inner))
+            elif (o_start, o_neg_end) != (i_start, i_neg_end):
+                parents[inner] = outer
+            continue
         stack: list[tuple[int, int, str, str]] = []
         for start, neg_end, _, cid in order[first - 1 : last + 1]:
             end = -neg_end

@@ -28,11 +28,9 @@ as ``SCHEMA_VIOLATION`` after ``jsonschema`` found nothing: an integer written a
 from __future__ import annotations
 
 import datetime
-import functools
-import itertools
-import operator
+import keyword
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, Optional
 
@@ -46,33 +44,43 @@ class UnsupportedSchema(ValueError):
     """The schema uses a keyword this translation does not implement."""
 
 
-#: How to get from a record to the values a pattern constrains: a chain of steps, each
-#: from an iterable of nodes to an iterable of the next nodes.
-Step = Callable[[Iterable[Any]], Iterable[Any]]
-_NOT_NONE = functools.partial(operator.is_not, None)
+#: How to get from a record to the values a pattern constrains: ``("attr", name)``,
+#: ``("index", k)``, ``("items", None)`` (every element of a list) or ``("present", None)``
+#: (skip ``null``).
+Step = tuple[str, Any]
 _SIMPLE = re.compile(r"\^(\[(?:[^\]\\]|\\.)+\](?:\+|\{\d+\}))\$")
 _SEP = "\x00"
 
 
-def _attr(name: str) -> Step:
-    return functools.partial(map, operator.attrgetter(name))
-
-
-def _item(index: int) -> Step:
-    return functools.partial(map, operator.itemgetter(index))
-
-
-def _present(nodes: Iterable[Any]) -> Iterable[Any]:
-    return filter(_NOT_NONE, nodes)
+def _path_source(steps: tuple[Step, ...]) -> str:
+    """A comprehension that lists the values ``steps`` reach from ``d``, as Python source."""
+    current, clauses = "x0", ["for x0 in (d,)"]
+    for kind, arg in steps:
+        if kind == "attr":
+            current = f"{current}.{arg}"
+        elif kind == "index":
+            current = f"{current}[{int(arg)}]"
+        elif kind == "items":
+            clauses.append(f"for x{len(clauses)} in {current}")
+            current = f"x{len(clauses) - 1}"
+        else:
+            clauses.append(f"if {current} is not None")
+    return f"[{current} {' '.join(clauses)}]"
 
 
 @dataclass
 class CompiledSchema:
-    """A schema as a msgspec type plus the pattern checks kept out of it (see above)."""
+    """A schema as a msgspec type plus the pattern checks kept out of it (see above).
+
+    The values under one pattern are gathered by a generated function — one list
+    comprehension per place, as Python source built from attribute names the translator
+    already required to be identifiers — because walking the paths step by step at run
+    time cost more than the regex.
+    """
 
     type: Any = None
     patterns: dict[str, list[tuple[str, tuple[Step, ...]]]] = field(default_factory=dict)
-    _checks: list[tuple[str, Callable[[Any], object], tuple[tuple[Step, ...], ...]]] = field(
+    _checks: list[tuple[str, Callable[[Any], list[str]], Callable[[list[str]], object]]] = field(
         default_factory=list
     )
 
@@ -80,37 +88,32 @@ class CompiledSchema:
         """Compile one check per pattern: a bulk regex where the pattern allows it."""
         for pattern, places in self.patterns.items():
             where = f"{', '.join(name for name, _ in places)}: a value does not match {pattern}"
-            self._checks.append((where, _pattern_check(pattern), tuple(steps for _, steps in places)))
+            source = " + ".join(_path_source(steps) for _, steps in places)
+            gather = eval(f"lambda d: {source}", {})  # source built above from identifiers only
+            self._checks.append((where, gather, _pattern_check(pattern)))
 
     def pattern_error(self, doc: Any) -> str | None:
         """The first pattern a value of ``doc`` (an instance of :attr:`type`) breaks, if any."""
-        for where, check, paths in self._checks:
-            values: list[Iterable[Any]] = []
-            for steps in paths:
-                nodes: Iterable[Any] = (doc,)
-                for step in steps:
-                    nodes = step(nodes)
-                values.append(nodes)
-            if not check(itertools.chain.from_iterable(values)):
+        for where, gather, check in self._checks:
+            if not check(gather(doc)):
                 return where
         return None
 
 
-def _pattern_check(pattern: str) -> Callable[[Iterable[str]], object]:
+def _pattern_check(pattern: str) -> Callable[[list[str]], object]:
     """A test of many values at once, true when each passes ``re.search(pattern, value)``."""
     simple = _SIMPLE.fullmatch(pattern)
     if simple and not re.fullmatch(simple.group(1), _SEP) and not re.fullmatch(simple.group(1), "\n"):
         one = f"{simple.group(1)}\n?"  # re.search with $: one trailing newline passes
         bulk = re.compile(f"{one}(?:{_SEP}{one})*")
 
-        def joined(values: Iterable[str]) -> object:
-            listed = list(values)
-            return not listed or bulk.fullmatch(_SEP.join(listed))
+        def joined(values: list[str]) -> object:
+            return not values or bulk.fullmatch(_SEP.join(values))
 
         return joined
     rx = re.compile(pattern)
 
-    def each(values: Iterable[str]) -> object:
+    def each(values: list[str]) -> object:
         return all(map(rx.search, values))
 
     return each
@@ -147,7 +150,7 @@ class _Translator:
             branches = node["anyOf"]
             if len(branches) != 2 or branches[1] != {"type": "null"}:
                 raise UnsupportedSchema(f"{where}: anyOf other than [schema, null]")
-            inner = self.node(branches[0], where, (*steps, _present))
+            inner = self.node(branches[0], where, (*steps, ("present", None)))
             return Optional[inner]  # noqa: UP045 (a runtime type object)
         if "enum" in node:
             _keys(node, {"enum"}, where)
@@ -174,11 +177,12 @@ class _Translator:
             raise UnsupportedSchema(f"{where}: objects must forbid additional properties")
         if set(node.get("required", ())) != set(properties):
             raise UnsupportedSchema(f"{where}: every property must be required")
-        bad = [key for key in properties if not key.isidentifier()]
+        bad = [key for key in properties if not key.isidentifier() or keyword.iskeyword(key)]
         if bad:
             raise UnsupportedSchema(f"{where}: property names that are not identifiers: {bad}")
         fields = [
-            (key, self.node(sub, f"{where}.{key}", (*steps, _attr(key)))) for key, sub in properties.items()
+            (key, self.node(sub, f"{where}.{key}", (*steps, ("attr", key))))
+            for key, sub in properties.items()
         ]
         return msgspec.defstruct(
             where.replace(".", "_").replace("[]", "_item"),
@@ -195,11 +199,11 @@ class _Translator:
             if node.get("items") is not False or node.get("minItems") != len(prefix):
                 raise UnsupportedSchema(f"{where}: prefixItems must fix the length (items false, minItems)")
             members = tuple(
-                self.node(sub, f"{where}[{k}]", (*steps, _item(k))) for k, sub in enumerate(prefix)
+                self.node(sub, f"{where}[{k}]", (*steps, ("index", k))) for k, sub in enumerate(prefix)
             )
             return tuple.__class_getitem__(members)
         _keys(node, {"type", "items"}, where)
-        item = self.node(node["items"], f"{where}[]", (*steps, itertools.chain.from_iterable))
+        item = self.node(node["items"], f"{where}[]", (*steps, ("items", None)))
         return list[item]  # type: ignore[valid-type]
 
     def string(self, node: Mapping[str, Any], where: str, steps: tuple[Step, ...]) -> Any:

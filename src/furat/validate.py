@@ -95,6 +95,10 @@ class RecordValidator:
 
     def _checked(self, doc: Any, log: IncidentLog, source: str, line: int | None) -> None:
         """Duplicate-id and semantic checks of a record that passed the schema."""
+        again = self._seen_before(doc.id)
+        problems = self._semantic.check(doc)
+        if not (again or problems):
+            return  # the common case: no location needed
         prov = doc.provenance
         base = Location(
             file=source,
@@ -103,21 +107,25 @@ class RecordValidator:
             task=prov.task_id,
             annotation=prov.annotation_ids[0] if prov.annotation_ids else None,
         )
-        self._remember(doc.id, log, base)
-        for code, message, region in self._semantic.check(doc):
+        if again:
+            report(log, "ID_DUPLICATE", f"a second record with id {doc.id!r}", base)
+        for code, message, region in problems:
             report(log, code, message, _at(base, region))
 
-    def _remember(self, rid: str | None, log: IncidentLog, base: Location) -> None:
+    def _seen_before(self, rid: str | None) -> bool:
+        """Remember ``rid``; whether an earlier record had it."""
         if rid is None:
-            return
+            return False
         key = digest(rid)
         if self._seen.get(key) is not None:
-            report(log, "ID_DUPLICATE", f"a second record with id {rid!r}", base)
+            return True
         self._seen[key] = 1
+        return False
 
     def _refuse(self, record: Any, fast_error: str, log: IncidentLog, base: Location) -> None:
         """Report every schema error of a record that failed the fast stage."""
-        self._remember(base.record, log, base)
+        if self._seen_before(base.record):
+            report(log, "ID_DUPLICATE", f"a second record with id {base.record!r}", base)
         errors = sorted(self._full.iter_errors(record), key=lambda e: [str(p) for p in e.absolute_path])
         for err in errors:
             code, region = self._classify(record, err)
