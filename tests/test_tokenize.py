@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from furat.tokenize import TokenIndex, token_spans, tokenize
+from furat.tokenize import TokenIndex, split_tokens, token_spans, tokenize, tokenize_batch
 
 
 def texts(text: str, boundaries: tuple[int, ...] = ()) -> list[str]:
@@ -86,3 +87,41 @@ def test_boundaries_are_always_token_edges_and_tokens_cover_the_text(data: st.Da
         for b in boundaries:
             if 0 <= a < b <= len(text) and not text[a].isspace() and not text[b - 1].isspace():
                 assert index.span(a, b) is not None, (text, a, b)
+
+
+BATCH_ALPHABET = st.sampled_from(
+    [*"وقسدبلـ14٣٫.,،؛؟%٪«»\"'()-—/ \n\tًَُِّ\u200c\u200dAbc_😀\u00a0\u2028۱", "\U0001d7ce", "\U00010400"]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.text(BATCH_ALPHABET, max_size=40), st.lists(st.integers(-3, 45), max_size=8)), max_size=5
+    )
+)
+def test_batch_tokenizer_matches_the_one_text_tokenizer(items: list[tuple[str, list[int]]]) -> None:
+    """The build's batch tokenizer gives every text exactly :func:`split_tokens`' tokens
+    (joiners, number separators, astral and multi-byte space characters included)."""
+    texts = [text for text, _ in items]
+    bound_text = np.array([k for k, (_, bounds) in enumerate(items) for _ in bounds], np.int64)
+    bound_at = np.array([b for _, bounds in items for b in bounds], np.int64)
+    batch = tokenize_batch(texts, bound_text, bound_at)
+    for k, (text, bounds) in enumerate(items):
+        first, n = int(batch.first[k]), int(batch.counts[k])
+        strings = [
+            batch.utf8[batch.offsets[j] : batch.offsets[j + 1]].decode() for j in range(first, first + n)
+        ]
+        got = (strings, batch.starts[first : first + n].tolist(), batch.ends[first : first + n].tolist())
+        assert got == split_tokens(text, bounds), (text, bounds)
+
+
+def test_batch_tokenizer_takes_ready_utf8() -> None:
+    texts = ["وقال  مصدر،", "", "بـ14 شاحنة"]
+    none = np.zeros(0, np.int64)
+    utf8 = "".join(texts).encode()
+    assert (
+        tokenize_batch(texts, none, none, utf8).utf8
+        == tokenize_batch(texts, none, none).utf8
+        == ("وقالمصدر،بـ14شاحنة".encode())
+    )
