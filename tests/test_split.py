@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 from collections import Counter
@@ -164,3 +165,51 @@ KEY = st.sampled_from(
 def test_fold_bytes_is_fold_one_byte_per_character(text: str) -> None:
     outside = "".join(ch if ch in minhash.KEY_ALPHABET else "?" for ch in text)
     assert "".join(minhash.KEY_ALPHABET[b] for b in minhash.fold_bytes(text)) == fold(outside)
+
+
+def pinned_texts() -> list[str]:
+    rng = random.Random(5)
+    texts = ["", "ا", "قسد", "نص قصير جدا", "  وقال  مُحَمَّد \n\t  «داعش» 2017٫5 ok? ", "😀 x"]
+    letters = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
+    for _ in range(40):
+        count = rng.randint(1, 400)
+        texts.append(" ".join("".join(rng.choices(letters, k=rng.randint(2, 8))) for _ in range(count)))
+    return texts
+
+
+def test_sketches_and_shingles_are_pinned() -> None:
+    """Which pairs become candidates follows from these exact values, so a change to the
+    hashing would silently change builds (``candidates_checked`` in overlap.json)."""
+    texts = pinned_texts()
+    entries, signatures = minhash.packed_sketches(0, texts)
+    digest = hashlib.sha256()
+    for k in range(len(texts)):  # each document's 16 band entries, then its 64-byte signature
+        digest.update(entries[8 * minhash.BANDS * k : 8 * minhash.BANDS * (k + 1)])
+        digest.update(signatures[minhash.BINS * k : minhash.BINS * (k + 1)])
+    assert digest.hexdigest() == "ef823c1095150db97e1bd3bab8f3a06d35ce666b47c0f71e29a80abd8949d08e"
+    shingles = hashlib.sha256()
+    for text in texts:
+        shingles.update(b"".join(x.to_bytes(8, "little") for x in sorted(minhash.shingles(text))))
+    assert shingles.hexdigest() == "1826c10e054f8b486571ed7e12a1f5f14e3a53cfd7c90f2468e81061eb246045"
+
+
+def test_shingles_are_the_eight_bytes_after_each_word_start() -> None:
+    def lane(text: bytes) -> int:
+        return int.from_bytes(text, "little")
+
+    assert minhash.shingles("  Abc \n defghijkl  xy") == {
+        lane(b"abc defg"),
+        lane(b"defghijk"),
+        lane(b"xy      "),
+    }
+    assert minhash.shingles(" \t ") == set()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(KEY, max_size=60), max_size=6))
+def test_a_chunk_sketches_each_text_as_on_its_own(texts: list[str]) -> None:
+    keys, signatures = minhash.sketches(texts)
+    for k, text in enumerate(texts):
+        alone_keys, alone_signatures = minhash.sketches([text])
+        assert keys[k].tolist() == alone_keys[0].tolist()
+        assert signatures[k].tolist() == alone_signatures[0].tolist()

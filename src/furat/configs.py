@@ -38,7 +38,7 @@ import pyarrow.parquet as _pq
 
 from furat.errors import FuratError
 from furat.labels import Inventory
-from furat.minhash import BANDS, BINS, packed_sketch
+from furat.minhash import BANDS, BINS, packed_sketches
 from furat.tokenize import TokenIndex, split_tokens
 
 # pyarrow's compute functions are generated at import and its parquet module is untyped,
@@ -371,14 +371,12 @@ class RowMaker:
         self, first: int, items: Sequence[tuple[Record, Sequence[Record]]]
     ) -> tuple[ChunkResult, dict[str, pa.Table]]:
         enc, out = self.enc, ChunkResult()
-        sketches: list[tuple[bytes, bytes]] = []
         rows: dict[str, list[Row]] = {c: [] for c in self.schemas}
         at: dict[str, list[int]] = {c: [] for c in self.schemas}  # each row's record, in the chunk
         flat: dict[str, list[Any]] = {"tokens": [], "token_starts": [], "token_ends": [], "ner_tags": []}
         offsets, reused = [0], True
         for k, (record, attached) in enumerate(items):
             doc, i = record["id"], first + k
-            sketches.append(packed_sketch(i, record["text"]))
             documents = documents_row(record, enc)
             rows["documents"].append({**documents, DOC: i})
             if is_annotated(record):
@@ -419,8 +417,10 @@ class RowMaker:
         tables = {"documents": documents_table}
         for config, columns in given.items():
             tables[config] = _assemble(self.schemas[config], rows[config], columns)
-        sketch_rows = [{"bands": bands, "signature": signature} for bands, signature in sketches]
-        tables["sketch"] = pa.Table.from_pylist(sketch_rows, schema=SKETCH_SCHEMA)
+        entries, signatures = packed_sketches(first, [record["text"] for record, _ in items])
+        tables["sketch"] = pa.Table.from_arrays(
+            [_fixed(entries, 8 * BANDS), _fixed(signatures, BINS)], schema=SKETCH_SCHEMA
+        )
         return out, tables
 
     def _list(self, name: str, offsets: list[int], values: list[Any]) -> pa.Array:
@@ -435,6 +435,13 @@ class RowMaker:
             pa.ipc.new_stream(sink, table.schema, options=IPC_OPTIONS) as out,
         ):
             out.write_table(table)
+
+
+def _fixed(data: bytes, width: int) -> pa.Array:
+    """Fixed-size binary values of ``width`` bytes each, from their concatenation."""
+    return pa.FixedSizeBinaryArray.from_buffers(
+        pa.binary(width), len(data) // width, [None, pa.py_buffer(data)]
+    )
 
 
 _MAKER: RowMaker | None = None  # a worker process's RowMaker, set by init_worker

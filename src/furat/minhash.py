@@ -2,7 +2,8 @@
 
 The same wire story often appears in several outlets, lightly edited. If one copy is in
 train and another in test, the test set leaks, so the split keeps near-duplicates
-together (:mod:`furat.split`). This module finds them at corpus scale in pure Python:
+together (:mod:`furat.split`). This module finds them at corpus scale, with array
+operations over a whole chunk of documents where Python would loop per word:
 
 * **Key text.** :func:`fold_bytes` is :func:`furat.textnorm.fold` (diacritics, tatweel
   and quotes dropped; alef, yaa, taa-marbuta and digit forms unified; case folded;
@@ -11,18 +12,18 @@ together (:mod:`furat.split`). This module finds them at corpus scale in pure Py
   ``fold`` at import, so the two cannot drift (a test checks equality).
 * **Shingles.** The 8-character windows that start at each word (character shingles
   anchored at word starts). Anchoring keeps shingles shift-invariant under edits while
-  producing one shingle per word rather than per character, which is what makes a
-  100,000-document build affordable in pure Python. A shingle is an exact 64-bit
-  integer (its 8 bytes), so Jaccard on shingle sets is exact.
-* **Sketch.** One-permutation MinHash: one 30-bit hash per shingle, computed for all
-  shingles at once with big-integer arithmetic (:func:`_hashes`); 64 bins by the top
-  six bits; empty bins filled by rotation. The 64 minima form 16 bands of 4, hashed to
+  producing one shingle per word rather than per character, which keeps a
+  100,000-document build cheap. A shingle is an exact 64-bit integer (its 8 bytes,
+  little-endian), so Jaccard on shingle sets is exact.
+* **Sketch.** One-permutation MinHash: one 30-bit hash per shingle (:func:`_hashes`),
+  for all shingles of a chunk at once; 64 bins by the top six bits; empty bins filled
+  by rotation. The 64 minima form 16 bands of 4, hashed to
   40-bit LSH keys (a pair is a candidate with probability 1-(1-J^4)^16: 0.64 at
   J=0.5, 0.99 at J=0.7), and 8 bits of each minimum are kept as a compact signature
   for estimating Jaccard before the exact check.
 * **Index.** Band keys live in flat ``array('Q')`` columns (8 bytes per document and
   band, 128 + 64 bytes per document in all); buckets are found by sorting each column
-  once, so memory and time grow linearly with the corpus, never with its square.
+  once, so memory and time grow with the corpus (n log n), never with its square.
 
 Candidates are only candidates: callers verify them with :func:`jaccard` on the exact
 shingle sets.
@@ -30,15 +31,17 @@ shingle sets.
 
 from __future__ import annotations
 
-import bisect
 import codecs
 import hashlib
 import itertools
 import random
-import re
 import sys
 from array import array
-from typing import Any, cast
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from furat.errors import FuratError
 from furat.textnorm import DIACRITICS, QUOTES, TATWEEL, fold
@@ -106,8 +109,12 @@ def _tables() -> tuple[Any, bytes, bytes]:
 
 
 _ENCODER, _FOLD_TABLE, _FOLD_DELETE = _tables()
-_SCRAMBLE = bytes(random.Random(0x46555241).sample(range(256), 256))
-_WORD_START = re.compile(rb" (?=([^ ].{%d}))" % (SHINGLE - 1), re.S)
+_SCRAMBLE = np.frombuffer(bytes(random.Random(0x46555241).sample(range(256), 256)), np.uint8)
+_SPACE = ord(" ")
+_LANES = np.arange(SHINGLE)
+_C1, _C2 = np.uint64(0x9E3779B1), np.uint64(0x85EBCA77)  # odd 32-bit multipliers
+_EMPTY = np.iinfo(np.int64).max
+_BAND_HASHES = [hashlib.blake2b(digest_size=5, person=bytes([band])) for band in range(BANDS)]
 
 
 def fold_bytes(text: str) -> bytes:
@@ -119,18 +126,40 @@ def fold_bytes(text: str) -> bytes:
     return b" ".join(data.translate(_FOLD_TABLE, _FOLD_DELETE).split())
 
 
-def _window_bytes(text: str) -> bytes:
-    """The word-start shingles of ``text``, concatenated (8 bytes each, duplicates kept)."""
-    return b"".join(_WORD_START.findall(b" " + fold_bytes(text) + b" " * SHINGLE))
+def _windows(texts: Sequence[str]) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
+    """The word-start shingles of every text (duplicates kept) and the text each is from.
+
+    Equal to taking, in ``b" " + fold_bytes(text) + b" " * SHINGLE``, the ``SHINGLE``
+    bytes after every space that precedes a non-space, but for all texts at once: the
+    translated texts are joined, whitespace runs collapsed with a mask, and each text
+    padded with spaces so no shingle reaches into the next.
+    """
+    folded = [
+        codecs.charmap_encode(text, "replace", _ENCODER)[0].translate(_FOLD_TABLE, _FOLD_DELETE)
+        for text in texts
+    ]
+    lengths = np.fromiter(map(len, folded), np.int64, len(folded))
+    data = np.frombuffer(b"".join(folded), np.uint8)
+    first = np.zeros(len(folded), np.int64)
+    np.cumsum(lengths[:-1], out=first[1:])
+    space = data == _SPACE
+    after_space = np.empty_like(space)
+    after_space[1:] = space[:-1]
+    after_space[first[lengths > 0]] = True  # a text starts as if after a space
+    word = after_space & ~space  # word starts
+    keep = ~(space & after_space)  # collapse runs of spaces, drop leading ones
+    text_of = np.repeat(np.arange(len(folded)), lengths)
+    at = np.cumsum(keep) - 1 + SHINGLE * text_of  # where a kept byte goes in the padded buffer
+    padded = np.full(len(data) + SHINGLE * (len(folded) + 1), _SPACE, np.uint8)
+    padded[at[keep]] = data[keep]
+    windows = padded[at[word][:, None] + _LANES]
+    return windows.reshape(-1).view("<u8"), text_of[word]
 
 
 def shingles(text: str) -> set[int]:
     """The exact shingle set of ``text``: each shingle's 8 bytes read as a little-endian int."""
-    out = array("Q")
-    out.frombytes(_window_bytes(text))
-    if sys.byteorder == "big":
-        out.byteswap()  # the same integers on every platform
-    return set(out)
+    values, _ = _windows([text])
+    return set(values.tolist())
 
 
 def jaccard(a: set[int], b: set[int]) -> float:
@@ -139,79 +168,68 @@ def jaccard(a: set[int], b: set[int]) -> float:
     return len(a & b) / union if union else 1.0
 
 
-def _lane_mask(pattern: bytes, lanes: int) -> int:
-    return int.from_bytes(pattern * lanes, "little")
+def _hashes(windows: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
+    """A 30-bit hash of every shingle: its bytes through a fixed random S-box, then the two
+    32-bit halves multiplied by odd constants (the products fit in 64 bits), XOR-ed, and
+    the top 30 bits kept."""
+    x = _SCRAMBLE[windows.view(np.uint8)].view("<u8")
+    low, high = x & np.uint64(0xFFFFFFFF), x >> np.uint64(32)
+    return ((low * _C1 ^ high * _C2) >> np.uint64(34)).astype(np.int64)
 
 
-_MASK_LANES = 1 << 16  # precomputed masks cover documents of up to 65,536 words
-_LOW32 = _lane_mask(b"\xff\xff\xff\xff\0\0\0\0", _MASK_LANES)
-_LOW30 = _lane_mask(b"\xff\xff\xff\x3f\0\0\0\0", _MASK_LANES)
-_C1, _C2 = 0x9E3779B1, 0x85EBCA77  # odd 32-bit multipliers
+def sketches(texts: Sequence[str]) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint8]]:
+    """The 40-bit band keys (texts x ``BANDS``) and 8-bit-per-bin signatures (texts x ``BINS``).
 
-
-def _hashes(windows: bytes) -> list[int]:
-    """A 30-bit hash of every 64-bit lane of ``windows``, sorted.
-
-    The whole buffer is one big integer, so each step is a single C-level operation
-    over all lanes: bytes go through a fixed random S-box, then each lane's two 32-bit
-    halves are multiplied by odd constants (products stay inside the lane), XOR-ed, and
-    the top 30 bits kept. Thirty bits keep Python's integers single-digit, so sorting
-    is fast.
+    A whole chunk of the build at once, with array operations: the minimum hash per
+    (text, bin), bins chosen by a hash's top six bits; an empty bin takes the next
+    non-empty one's minimum, shifted by ``_ROTATE`` per bin skipped (all zero for a text
+    without shingles); each band's four minima (little-endian uint32) are hashed with
+    BLAKE2b personalised by the band number.
     """
-    lanes = len(windows) // 8
-    low32, low30 = _LOW32, _LOW30
-    if lanes > _MASK_LANES:
-        low32 = _lane_mask(b"\xff\xff\xff\xff\0\0\0\0", lanes)
-        low30 = _lane_mask(b"\xff\xff\xff\x3f\0\0\0\0", lanes)
-    x = int.from_bytes(windows.translate(_SCRAMBLE), "little")
-    h = ((x & low32) * _C1) ^ (((x >> 32) & low32) * _C2)
-    out = array("Q")
-    out.frombytes(((h >> 34) & low30).to_bytes(len(windows), "little"))
-    if sys.byteorder == "big":
-        out.byteswap()
-    return sorted(out)
+    n = len(texts)
+    windows, text_of = _windows(texts)
+    hashes = _hashes(windows)
+    mins = np.full(n * BINS, _EMPTY, np.int64)
+    np.minimum.at(mins, text_of * BINS + (hashes >> _BIN_SHIFT), hashes)
+    table: npt.NDArray[np.int64] = mins.reshape(n, BINS)
+    empty = table == _EMPTY
+    if empty.any():
+        twice = np.concatenate((table, table), axis=1)
+        column = np.where(np.concatenate((~empty, ~empty), axis=1), np.arange(2 * BINS), 2 * BINS)
+        nearest = np.minimum.accumulate(column[:, ::-1], axis=1)[:, ::-1][:, :BINS]  # next non-empty
+        value = np.take_along_axis(twice, np.minimum(nearest, 2 * BINS - 1), axis=1)
+        shifted = (value + (nearest - np.arange(BINS)) * _ROTATE) & _VALUE_MASK
+        table = np.where(empty, np.where(nearest < 2 * BINS, shifted, 0), table).astype(np.int64)
+    packed = table.astype("<u4")
+    raw = memoryview(packed.tobytes())
+    digests = []
+    for offset in range(0, len(raw), 4 * ROWS):
+        band = _BAND_HASHES[offset // (4 * ROWS) % BANDS].copy()
+        band.update(raw[offset : offset + 4 * ROWS])
+        digests.append(band.digest())
+    five = np.frombuffer(b"".join(digests), np.uint8).reshape(-1, 5)
+    keys = np.zeros((n * BANDS, 8), np.uint8)
+    keys[:, :5] = five
+    signatures = ((packed >> _SIG_SHIFT) & 0xFF).astype(np.uint8)
+    return keys.reshape(-1).view("<u8").reshape(n, BANDS), signatures
 
 
 def sketch(text: str) -> tuple[bytes, list[int]]:
     """The 8-bit-per-bin signature and the 40-bit band keys of ``text``."""
-    hashed = _hashes(_window_bytes(text))
-    mins: list[int | None] = []
-    for k in range(BINS):
-        i = bisect.bisect_left(hashed, k << _BIN_SHIFT)
-        mins.append(hashed[i] if i < len(hashed) and hashed[i] >> _BIN_SHIFT == k else None)
-    if None in mins:  # a short text: an empty bin takes the next non-empty one's minimum, shifted
-        filled = array("I", [0] * BINS)
-        for k in range(BINS):
-            for t in range(BINS):
-                v = mins[(k + t) % BINS]
-                if v is not None:
-                    filled[k] = (v + t * _ROTATE) & _VALUE_MASK
-                    break
-    else:
-        filled = array("I", cast(list[int], mins))
-    if sys.byteorder == "big":
-        filled.byteswap()
-    packed = filled.tobytes()  # little-endian uint32 per bin
-    keys = [
-        int.from_bytes(
-            hashlib.blake2b(packed[16 * band : 16 * band + 16], digest_size=5, person=bytes([band])).digest(),
-            "little",
-        )
-        for band in range(BANDS)
-    ]
-    return packed[_SIG_SHIFT // 8 :: 4], keys  # byte 2 of each bin: bits 16-23
+    keys, signatures = sketches([text])
+    return signatures.tobytes(), keys[0].tolist()
 
 
-def packed_sketch(index: int, text: str) -> tuple[bytes, bytes]:
-    """Document ``index``'s sketch as stored by the build: its 16 band entries (40-bit key,
-    24-bit index, little-endian uint64) and its signature; see :meth:`LSHIndex.add_packed`."""
-    if index >= MAX_DOCUMENTS:
+def packed_sketches(first: int, texts: Sequence[str]) -> tuple[bytes, bytes]:
+    """Documents ``first, first + 1, ...``'s sketches as stored by the build: 16 band entries
+    each (40-bit key, 24-bit index, little-endian uint64) and the signatures, concatenated;
+    see :meth:`LSHIndex.add_packed`."""
+    if first + len(texts) > MAX_DOCUMENTS:
         raise FuratError(f"near-duplicate detection handles at most {MAX_DOCUMENTS} documents")
-    signature, keys = sketch(text)
-    entries = array("Q", [key << INDEX_BITS | index for key in keys])
-    if sys.byteorder == "big":
-        entries.byteswap()
-    return entries.tobytes(), signature
+    keys, signatures = sketches(texts)
+    index = np.arange(first, first + len(texts), dtype=np.uint64)[:, None]
+    entries = keys << np.uint64(INDEX_BITS) | index
+    return entries.astype("<u8").tobytes(), signatures.tobytes()
 
 
 class LSHIndex:
@@ -237,7 +255,7 @@ class LSHIndex:
         return self.size - 1
 
     def add_packed(self, entries: bytes, signatures: bytes) -> None:
-        """Add the next documents from concatenated :func:`packed_sketch` results, in order.
+        """Add the next documents from :func:`packed_sketches` results, concatenated, in order.
 
         The build keeps sketches on disk while it scans and loads them here in one go, so
         no per-document object lives through the scan.
@@ -263,23 +281,25 @@ class LSHIndex:
 
         A bucket of up to ``full_bucket`` documents yields all its pairs; a larger one (a
         big cluster of copies) yields each member with the first and with its
-        predecessor, enough to connect the cluster without a quadratic blow-up.
+        predecessor, enough to connect the cluster without a quadratic blow-up. Buckets
+        are the runs of equal keys in each sorted band column; only those with two or
+        more documents, a small fraction, are looked at one by one.
         """
-        low = (1 << INDEX_BITS) - 1
+        low = np.uint64((1 << INDEX_BITS) - 1)
         pairs: set[tuple[int, int]] = set()
         for column in self._bands:
-            run: list[int] = []
-            previous = -1
-            for entry in [*sorted(column), -1]:
-                key = entry >> INDEX_BITS if entry >= 0 else -1
-                if key != previous and len(run) > 1:
-                    for pair in _bucket_pairs(run, full_bucket):  # filtered now: pairs stay few
-                        if pair not in pairs and self.estimate(*pair) >= min_estimate:
-                            pairs.add(pair)
-                if key != previous:
-                    run = []
-                    previous = key
-                run.append(entry & low)
+            entries = np.sort(np.frombuffer(column, np.uint64))
+            keys = entries >> np.uint64(INDEX_BITS)
+            same = np.flatnonzero(keys[1:] == keys[:-1])  # entry same + 1 shares entry same's key
+            if not len(same):
+                continue
+            firsts = same[np.r_[True, same[1:] != same[:-1] + 1]]  # the first of each shared run
+            lasts = same[np.r_[same[1:] != same[:-1] + 1, True]] + 2
+            for a, b in zip(firsts.tolist(), lasts.tolist(), strict=True):
+                run = (entries[a:b] & low).tolist()
+                for pair in _bucket_pairs(run, full_bucket):  # filtered now: pairs stay few
+                    if pair not in pairs and self.estimate(*pair) >= min_estimate:
+                        pairs.add(pair)
         return sorted(pairs)
 
 
