@@ -153,8 +153,9 @@ def run_floor(records: Path, out: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from furat.configs import Encoder, documents_row, parquet_options
+    from furat.configs import Encoder, documents_row
     from furat.features import documents_features
+    from furat.shards import parquet_options
 
     enc = Encoder(_inventory())
     schema = documents_features(enc.inv).arrow_schema

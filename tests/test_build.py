@@ -14,7 +14,7 @@ import pytest
 from datasets import Features
 
 from furat import build as build_module
-from furat import configs
+from furat import shards
 from furat.build import BuildFailed, BuildStats, build_dataset
 from furat.cli import main
 from furat.features import CONFIGS, all_features
@@ -101,11 +101,11 @@ def test_files_carry_the_features_and_pinned_layout(tmp_path: Path, inventory: I
 def test_row_groups_are_fixed_and_shards_follow_size(
     tmp_path: Path, inventory: Inventory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(configs.ROW_GROUP_ROWS, "stance", 5)
+    monkeypatch.setitem(shards.ROW_GROUP_ROWS, "stance", 5)
     stats = build(tmp_path, inventory, max_shard_bytes=1)
-    shards = stats.files["stance"]["validation"]
-    assert shards == [f"stance/validation-{k:05d}-of-00005.parquet" for k in range(5)]
-    assert [pq.ParquetFile(tmp_path / "dataset" / s).metadata.num_rows for s in shards] == [5, 5, 5, 5, 4]
+    paths = stats.files["stance"]["validation"]
+    assert paths == [f"stance/validation-{k:05d}-of-00005.parquet" for k in range(5)]
+    assert [pq.ParquetFile(tmp_path / "dataset" / s).metadata.num_rows for s in paths] == [5, 5, 5, 5, 4]
     assert stats.rows["stance"]["validation"] == 24
 
 

@@ -38,32 +38,22 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as _pc
-import pyarrow.parquet as _pq
 
 from furat import minhash
-from furat.configs import (
-    DOC,
-    ROW_GROUP_ROWS,
-    ChunkResult,
-    RowMaker,
-    ShardedParquet,
-    init_worker,
-    read_spool,
-    work_chunk,
-)
+from furat.configs import DOC, ChunkResult, RowMaker, init_worker, read_spool, work_chunk
 from furat.errors import FuratError
 from furat.features import CONFIGS, DEFAULT_CONFIG, all_features
 from furat.fsutil import atomic_write_text, staged_directory
 from furat.incidents import IncidentLog
 from furat.labels import Inventory, load_project_inventory
 from furat.paths import Project
+from furat.shards import ROW_GROUP_ROWS, Written, deal
 from furat.split import SPLITS, SplitFile, overlap_report, plan_splits, stratum
 from furat.version import read_version
 
-# pyarrow's compute functions are generated at import and its parquet module is untyped,
-# so they are used through Any on purpose (as in furat.corpusstats).
+# pyarrow's compute functions are generated at import, so they are used through Any on
+# purpose (as in furat.corpusstats).
 pc: Any = _pc
-pq: Any = _pq
 
 MAX_SHARD_BYTES = 256 << 20
 BATCH_DOCS = 256  # records per chunk: rows are converted and spooled a chunk at a time
@@ -215,28 +205,20 @@ def _near_duplicates(
 
 def _distribute_config(
     config: str, work: Path, stage: Path, schema: pa.Schema, split_of_doc: pa.Array, max_bytes: int
-) -> tuple[dict[str, int], dict[str, list[str]], dict[str, int]]:
+) -> Written:
     """Read one config's spool back and deal its rows into per-split parquet shards."""
-    folder = stage / config
-    writers = [ShardedParquet(folder, split, schema, ROW_GROUP_ROWS[config], max_bytes) for split in SPLITS]
-    for batch in read_spool(work / config):
-        split_of_row = pc.take(split_of_doc, batch.column(DOC))
-        data = pa.RecordBatch.from_arrays(batch.columns[:-1], schema=schema)
-        for code, writer in enumerate(writers):
-            writer.write(data.filter(pc.equal(split_of_row, code)))
-    rows, files, sizes = {}, {}, {}
-    for split, writer in zip(SPLITS, writers, strict=True):
-        paths = writer.close()
-        metas = [pq.read_metadata(p) for p in paths]
-        rows[split] = sum(m.num_rows for m in metas)
-        sizes[split] = sum(m.row_group(g).total_byte_size for m in metas for g in range(m.num_row_groups))
-        files[split] = [p.relative_to(stage).as_posix() for p in paths]
-    return rows, files, sizes
+
+    def batches() -> Iterator[tuple[pa.RecordBatch, pa.Array]]:
+        for batch in read_spool(work / config):
+            data = pa.RecordBatch.from_arrays(batch.columns[:-1], schema=schema)
+            yield data, pc.take(split_of_doc, batch.column(DOC))
+
+    return deal(batches(), SPLITS, stage / config, schema, ROW_GROUP_ROWS[config], max_bytes)
 
 
 def _distribute(
     work: Path, stage: Path, features: Mapping[str, Any], codes: Sequence[int], max_bytes: int, jobs: int
-) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, list[str]]], dict[str, dict[str, int]]]:
+) -> dict[str, Written]:
     """Pass two, one config per thread (Arrow releases the GIL while it encodes and writes)."""
     split_of_doc = pa.array(codes, type=pa.int8())
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as threads:
@@ -252,12 +234,7 @@ def _distribute(
             )
             for config in CONFIGS
         }
-        results = {config: future.result() for config, future in done.items()}
-    return (
-        {c: r[0] for c, r in results.items()},
-        {c: r[1] for c, r in results.items()},
-        {c: r[2] for c, r in results.items()},
-    )
+        return {config: future.result() for config, future in done.items()}
 
 
 def build_dataset(
@@ -324,7 +301,7 @@ def build_dataset(
             stack.callback(pending.unlink, missing_ok=True)
             plan.new_entries.clear()
             assignment.entries.clear()
-        rows, files, sizes = _distribute(work, stage, features, plan.split_codes, max_shard_bytes, jobs)
+        written = _distribute(work, stage, features, plan.split_codes, max_shard_bytes, jobs)
         shutil.rmtree(work)
         atomic_write_text(
             stage / OVERLAP_FILE, json.dumps(report, ensure_ascii=False, indent=2) + "\n", mode=0o644
@@ -336,9 +313,9 @@ def build_dataset(
             documents=len(ids),
             new_documents=new_documents,
             documents_per_split={s: plan.split_codes.count(k) for k, s in enumerate(SPLITS)},
-            rows=rows,
-            files=files,
-            num_bytes=sizes,
+            rows={c: w.rows for c, w in written.items()},
+            files={c: w.files for c, w in written.items()},
+            num_bytes={c: w.num_bytes for c, w in written.items()},
             overlap={k: report[k] for k in summary} | {"pairs": len(pairs)},
             unrepresentable_mentions=scan.unrepresentable,
         )
@@ -346,7 +323,7 @@ def build_dataset(
         if release_files is not None:
             release_files(stage)
         elif not (stage / "README.md").exists():
-            atomic_write_text(stage / "README.md", minimal_card(files), mode=0o644)
+            atomic_write_text(stage / "README.md", minimal_card(stats.files), mode=0o644)
         if new_documents:
             os.replace(pending, splits_path)
     return stats

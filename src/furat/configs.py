@@ -18,61 +18,25 @@ Which records give rows where:
   an actor the annotator gave no label is ``NOT_MENTIONED``. No rows otherwise.
 * ``annotations``: one row per (article, annotation) from the converter.
 
-Storage is pinned here too: :data:`PARQUET_OPTIONS` fixes every parquet writer option
-that could make two builds of the same rows differ, :data:`ROW_GROUP_ROWS` the row group
-size of each config, and :class:`ShardedParquet` writes exactly those row groups from
-contiguous arrays (so page boundaries never depend on how input was batched), cutting a
-new shard once one reaches a size. :class:`ArrowSpool` is the build's temporary store.
+The spool files (:func:`spool_schema`, :func:`read_spool`) are the build's temporary
+store; the parquet files it deals them into are :mod:`furat.shards`' job.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as _pq
 
 from furat.errors import FuratError
 from furat.labels import Inventory
 from furat.minhash import BANDS, BINS, packed_sketches
+from furat.shards import release_memory
 from furat.tokenize import TokenIndex, split_tokens
 
-# pyarrow's compute functions are generated at import and its parquet module is untyped,
-# so they are used through Any on purpose (as in furat.corpusstats).
-pq: Any = _pq
-
-PARQUET_OPTIONS: dict[str, Any] = {
-    "version": "2.6",
-    "compression": "zstd",
-    "compression_level": 1,
-    "use_dictionary": True,
-    "dictionary_pagesize_limit": 4 << 20,
-    # write_statistics: set per schema by parquet_options (scalar columns only)
-    "data_page_size": 1 << 20,
-    "data_page_version": "1.0",
-    "write_batch_size": 1024,
-    "store_schema": True,
-    "write_page_index": False,
-    "use_compliant_nested_type": True,
-}
-
-
-def parquet_options(schema: pa.Schema) -> dict[str, Any]:
-    """:data:`PARQUET_OPTIONS` plus statistics for the top-level scalar columns.
-
-    Min/max statistics help readers skip row groups by id, outlet or date; on article
-    text and on lists of tokens or mentions they cost a third of the writing time and
-    help nobody, so those columns get none.
-    """
-    scalar = [f.name for f in schema if not pa.types.is_nested(f.type) and f.name != "text"]
-    return {**PARQUET_OPTIONS, "write_statistics": scalar}
-
-
-ROW_GROUP_ROWS = {"documents": 256, "ner": 512, "events": 256, "stance": 1200, "annotations": 256}
 DOC = "__doc"  # spool column: index of the row's document in the build
 
 Row = dict[str, Any]
@@ -302,16 +266,6 @@ def annotation_row(annotation: Record, enc: Encoder, *, reuse: tuple[Record, Row
 IPC_OPTIONS = pa.ipc.IpcWriteOptions(compression="lz4")
 
 
-def release_memory() -> None:
-    """Ask Arrow's allocator to return freed memory to the OS.
-
-    The build allocates and frees a chunk's worth of Arrow buffers over and over; the
-    default allocator (mimalloc) would otherwise keep the pages, so peak RSS would grow
-    with the number of chunks instead of staying flat.
-    """
-    pa.default_memory_pool().release_unused()
-
-
 def spool_schema(schema: pa.Schema) -> pa.Schema:
     """A config's schema plus the ``DOC`` column, as written to the build's spool files."""
     return schema.append(pa.field(DOC, pa.int32())).remove_metadata()
@@ -458,66 +412,3 @@ def work_chunk(first: int, items: list[tuple[Record, Sequence[Record]]]) -> Chun
     if _MAKER is None:
         raise RuntimeError("init_worker was not called in this process")
     return _MAKER.chunk(first, items)
-
-
-class ShardedParquet:
-    """Writes one config/split as fixed-size row groups, opening a new shard past a size.
-
-    A split without rows gets no file at all (and a config without rows no folder):
-    ``datasets`` refuses to load a declared split that has no data, and the card lists
-    exactly the splits whose files exist.
-    """
-
-    def __init__(self, folder: Path, split: str, schema: pa.Schema, group_rows: int, max_bytes: int):
-        self.folder, self.split, self.schema = folder, split, schema
-        self.group_rows, self.max_bytes = group_rows, max_bytes
-        self.pending: list[pa.RecordBatch] = []
-        self.pending_rows = 0
-        self.shards: list[Path] = []
-        self.sink: Any = None
-        self.writer: Any = None
-
-    def write(self, batch: pa.RecordBatch) -> None:
-        if batch.num_rows:
-            self.pending.append(batch)
-            self.pending_rows += batch.num_rows
-        while self.pending_rows >= self.group_rows:
-            table = pa.Table.from_batches(self.pending, schema=self.schema)
-            self._write_group(table.slice(0, self.group_rows))
-            rest = table.slice(self.group_rows)
-            self.pending, self.pending_rows = rest.to_batches(), rest.num_rows
-
-    def _open(self) -> None:
-        self.folder.mkdir(exist_ok=True)
-        path = self.folder / f".{self.split}-{len(self.shards)}.tmp"
-        self.shards.append(path)
-        self.sink = pa.OSFile(str(path), "wb")
-        self.writer = pq.ParquetWriter(self.sink, self.schema, **parquet_options(self.schema))
-
-    def _write_group(self, table: pa.Table) -> None:
-        if self.writer is None:
-            self._open()
-        # contiguous arrays: page boundaries must not depend on how input was batched
-        self.writer.write_table(table.combine_chunks(), row_group_size=self.group_rows)
-        release_memory()
-        if self.sink.tell() >= self.max_bytes:
-            self._close_shard()
-
-    def _close_shard(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-            self.sink.close()
-            self.writer = None
-
-    def close(self) -> list[Path]:
-        """Flush, close, and give the shards their final ``-0000K-of-0000N`` names."""
-        if self.pending_rows:
-            self._write_group(pa.Table.from_batches(self.pending, schema=self.schema))
-        self._close_shard()
-        total = len(self.shards)
-        final = []
-        for k, tmp in enumerate(self.shards):
-            dest = self.folder / f"{self.split}-{k:05d}-of-{total:05d}.parquet"
-            os.replace(tmp, dest)
-            final.append(dest)
-        return final
