@@ -1,19 +1,18 @@
 """Canonical records -> ``dataset/<config>/<split>-0000K-of-0000N.parquet``, deterministically.
 
 The build streams: records are read once, in chunks, and each chunk's rows of every
-config go to temporary Arrow files tagged with the document's index (written by worker
-processes with ``jobs > 1``). Only then, when near-duplicate groups and the frozen split
-assignment are known, the files are read back in order and dealt into per-split parquet
-files. Memory therefore stays flat in the corpus size (a few hundred bytes of LSH state
-per document are kept, and Arrow is asked to return freed batches to the OS), and the
-records are parsed once.
+config are built column by column (:mod:`furat.chunks`) and go to temporary Arrow files
+tagged with the document's index (:mod:`furat.spool`; written by worker processes with
+``jobs > 1``). Only then, when near-duplicate groups and the frozen split assignment are
+known, the files are read back in order and dealt into per-split parquet files
+(:mod:`furat.shards`). Memory therefore stays flat in the corpus size (a few hundred
+bytes of LSH state per document are kept, and Arrow is asked to return freed batches to
+the OS), and the records are parsed once.
 
 Same inputs give byte-identical files: row order is record order, the schema is the
 features' arrow schema (with the Hugging Face metadata, so ``load_dataset`` restores
-class label names), every row group has exactly ``ROW_GROUP_ROWS[config]`` rows (the
-last one fewer) written from contiguous arrays, and every writer option that could vary
-is pinned in :data:`PARQUET_OPTIONS`. A shard is closed once it reaches
-``max_shard_bytes``, so shard counts follow the data's size.
+class label names), and :mod:`furat.shards` pins row groups and writer options. A shard
+is closed once it reaches ``max_shard_bytes``, so shard counts follow the data's size.
 
 Everything is written into a staging folder that replaces ``dataset/`` only when the
 whole build succeeded (:func:`furat.fsutil.staged_directory`); an unrepresentable
@@ -37,10 +36,9 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as _pc
 
-from furat import minhash
-from furat.configs import DOC, ChunkResult, RowMaker, init_worker, read_spool, work_chunk
+from furat import minhash, spool
+from furat.chunks import ChunkBuilder, ChunkResult, init_worker, work_chunk
 from furat.errors import FuratError
 from furat.features import CONFIGS, DEFAULT_CONFIG, all_features
 from furat.fsutil import atomic_write_text, staged_directory
@@ -50,10 +48,6 @@ from furat.paths import Project
 from furat.shards import ROW_GROUP_ROWS, Written, deal
 from furat.split import SPLITS, SplitFile, overlap_report, plan_splits, stratum
 from furat.version import read_version
-
-# pyarrow's compute functions are generated at import, so they are used through Any on
-# purpose (as in furat.corpusstats).
-pc: Any = _pc
 
 MAX_SHARD_BYTES = 256 << 20
 BATCH_DOCS = 256  # records per chunk: rows are converted and spooled a chunk at a time
@@ -98,7 +92,9 @@ class _Scan:
     unrepresentable: int
 
 
-def _scan(records: Iterable[Record], maker: RowMaker, annotations_of: Annotations | None, jobs: int) -> _Scan:
+def _scan(
+    records: Iterable[Record], maker: ChunkBuilder, annotations_of: Annotations | None, jobs: int
+) -> _Scan:
     """Pass one: sketch every document and spool every config's rows, chunk by chunk.
 
     With ``jobs > 1`` worker processes turn chunks into spool files (at most ``2 * jobs``
@@ -144,23 +140,29 @@ def _scan(records: Iterable[Record], maker: RowMaker, annotations_of: Annotation
 
 
 def _read_back(work: Path) -> tuple[list[str], list[tuple[str, str]], minhash.LSHIndex]:
-    """Ids, strata and the LSH index of the scanned documents, from the spools, in order."""
+    """Ids, strata and the LSH index of the scanned documents, from the index spool, in order."""
     ids: list[str] = []
     strata: list[tuple[str, str]] = []
     shared: dict[tuple[str, str], tuple[str, str]] = {}
-    for batch in read_spool(work / "documents"):
-        ids += batch.column("id").to_pylist()
-        for outlet, date in zip(
-            batch.column("outlet").to_pylist(), batch.column("date").to_pylist(), strict=True
-        ):
+    index = minhash.LSHIndex()
+    for _first, table in spool.read(work, "index"):
+        ids += table.column("id").to_pylist()
+        outlets, dates = table.column("outlet").to_pylist(), table.column("date").to_pylist()
+        for outlet, date in zip(outlets, dates, strict=True):
             key = stratum({"outlet": outlet, "date": date})
             strata.append(shared.setdefault(key, key))
-    index = minhash.LSHIndex()
-    for batch in read_spool(work / "sketch"):
-        index.add_packed(
-            b"".join(batch.column("bands").to_pylist()), b"".join(batch.column("signature").to_pylist())
-        )
+        index.add_packed(_buffer(table.column("bands")), _buffer(table.column("signature")))
     return ids, strata, index
+
+
+def _buffer(column: pa.ChunkedArray) -> bytes:
+    """The concatenated values of a fixed-size binary column."""
+    array = column.combine_chunks()
+    width = array.type.byte_width
+    data = array.buffers()[1]
+    return (
+        b"" if data is None else data[array.offset * width : (array.offset + len(array)) * width].to_pybytes()
+    )
 
 
 def _duplicate_ids(ids: list[str], log: IncidentLog) -> None:
@@ -171,7 +173,7 @@ def _duplicate_ids(ids: list[str], log: IncidentLog) -> None:
 
 
 def _near_duplicates(
-    index: minhash.LSHIndex, documents: Path, threshold: float
+    index: minhash.LSHIndex, work: Path, threshold: float
 ) -> tuple[list[tuple[int, int, float]], int]:
     """Verified near-duplicate pairs ``(i, j, jaccard)`` and the number of candidates checked.
 
@@ -188,9 +190,9 @@ def _near_duplicates(
         last[j] = max(last.get(j, j), j)
     sets: dict[int, set[int]] = {}
     found = []
-    for batch in read_spool(documents) if candidates else ():
-        texts = batch.column("text")
-        for k, doc in enumerate(batch.column(DOC).to_pylist()):
+    for _first, table in spool.read(work, "documents", (spool.DOC, "text")) if candidates else ():
+        texts = table.column("text")
+        for k, doc in enumerate(table.column(spool.DOC).to_pylist()):
             if doc not in last:
                 continue
             sets[doc] = minhash.shingles(texts[k].as_py())
@@ -206,14 +208,9 @@ def _near_duplicates(
 def _distribute_config(
     config: str, work: Path, stage: Path, schema: pa.Schema, split_of_doc: pa.Array, max_bytes: int
 ) -> Written:
-    """Read one config's spool back and deal its rows into per-split parquet shards."""
-
-    def batches() -> Iterator[tuple[pa.RecordBatch, pa.Array]]:
-        for batch in read_spool(work / config):
-            data = pa.RecordBatch.from_arrays(batch.columns[:-1], schema=schema)
-            yield data, pc.take(split_of_doc, batch.column(DOC))
-
-    return deal(batches(), SPLITS, stage / config, schema, ROW_GROUP_ROWS[config], max_bytes)
+    """Read one config's rows back from the spools and deal them into per-split parquet shards."""
+    batches = ((batch, split_of_doc.take(docs)) for batch, docs in spool.config_batches(work, config, schema))
+    return deal(batches, SPLITS, stage / config, schema, ROW_GROUP_ROWS[config], max_bytes)
 
 
 def _distribute(
@@ -269,7 +266,7 @@ def build_dataset(
     with contextlib.ExitStack() as stack, staged_directory(out_dir) as stage:
         work = stage / ".work"
         work.mkdir()
-        maker = RowMaker(inv, {c: features[c].arrow_schema for c in CONFIGS}, work)
+        maker = ChunkBuilder(inv, {c: features[c].arrow_schema for c in CONFIGS}, work)
         scan = _scan(records, maker, annotations_of, jobs)
         if log is not None:
             log.extend(scan.log)
@@ -281,7 +278,7 @@ def build_dataset(
         if scan.log.has_errors:
             raise BuildFailed(f"{len(scan.log.errors)} error(s); nothing was written", scan.log)
         threshold = assignment.near_duplicate_jaccard
-        pairs, checked = _near_duplicates(index, work / "documents", threshold)
+        pairs, checked = _near_duplicates(index, work, threshold)
         del index  # free the sketches before the parquet pass
         plan = plan_splits(ids, strata, [(i, j) for i, j, _ in pairs], assignment, data_version)
         report = overlap_report(

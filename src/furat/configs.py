@@ -1,11 +1,11 @@
-"""Rows of each dataset config, built from one canonical record at a time.
+"""Rows of each dataset config, built from one canonical record at a time: the definition.
 
 Each function returns plain dicts whose keys and nesting are exactly those of
 :mod:`furat.features`, with class labels already encoded as their ``ClassLabel`` index,
-so they go to ``pyarrow`` with the features' arrow schema and no cast. Working one
-record at a time is what lets the build stream a corpus of any size: :class:`RowMaker`
-turns a chunk of records into one Arrow table per config (and their near-duplicate
-sketches), either in the build's process or in worker processes (:func:`work_chunk`).
+so they go to ``pyarrow`` with the features' arrow schema and no cast. This is the
+readable statement of what every row holds; the build produces the same rows column by
+column for a whole chunk at once (:mod:`furat.chunks`), and the tests check the two
+against each other.
 
 Which records give rows where:
 
@@ -17,27 +17,17 @@ Which records give rows where:
 * ``stance``: one row per stance-target actor for records with at least one stance item;
   an actor the annotator gave no label is ``NOT_MENTIONED``. No rows otherwise.
 * ``annotations``: one row per (article, annotation) from the converter.
-
-The spool files (:func:`spool_schema`, :func:`read_spool`) are the build's temporary
-store; the parquet files it deals them into are :mod:`furat.shards`' job.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
-
-import pyarrow as pa
 
 from furat.errors import FuratError
 from furat.labels import Inventory
-from furat.minhash import BANDS, BINS, packed_sketches
-from furat.shards import release_memory
 from furat.tokenize import TokenIndex, split_tokens
-
-DOC = "__doc"  # spool column: index of the row's document in the build
 
 Row = dict[str, Any]
 Record = Mapping[str, Any]
@@ -212,8 +202,8 @@ def _bio(entities: Sequence[Record], index: TokenIndex, n: int, enc: Encoder) ->
 def stance_rows(record: Record, enc: Encoder) -> list[Row]:
     """One row per stance-target actor if the record has any stance item, else none.
 
-    The rows lack ``title`` and ``text``: :class:`RowMaker` takes those columns from the
-    documents table instead of converting each article's text once per actor.
+    The rows lack ``title`` and ``text``: they are the article's, and the build stores
+    them once per article (:mod:`furat.spool`), not once per actor.
     """
     items = record.get("stance") or ()
     if not items:
@@ -261,154 +251,3 @@ def annotation_row(annotation: Record, enc: Encoder, *, reuse: tuple[Record, Row
         "export_file": annotation.get("export_file"),
         **layers,
     }
-
-
-IPC_OPTIONS = pa.ipc.IpcWriteOptions(compression="lz4")
-
-
-def spool_schema(schema: pa.Schema) -> pa.Schema:
-    """A config's schema plus the ``DOC`` column, as written to the build's spool files."""
-    return schema.append(pa.field(DOC, pa.int32())).remove_metadata()
-
-
-def read_spool(folder: Path) -> Iterator[pa.RecordBatch]:
-    """The batches of a config's spool files, in record order."""
-    for path in sorted(folder.glob("*.arrows")):
-        with pa.OSFile(str(path), "rb") as source, pa.ipc.open_stream(source) as reader:
-            yield from reader
-
-
-def _assemble(schema: pa.Schema, rows: list[Row], given: Mapping[str, Any]) -> pa.Table:
-    """A table of ``schema`` from ``rows`` (every field not in ``given``) and ready columns."""
-    plain = pa.schema([f for f in schema if f.name not in given])
-    table = pa.Table.from_pylist(rows, schema=plain)
-    columns = {**{n: table.column(n) for n in plain.names}, **given}
-    return pa.Table.from_arrays([columns[n] for n in schema.names], schema=schema)
-
-
-SKETCH_SCHEMA = pa.schema([("bands", pa.binary(8 * BANDS)), ("signature", pa.binary(BINS))])
-
-
-@dataclass
-class ChunkResult:
-    """What a chunk of records reports back: the spans its tokens cannot represent."""
-
-    unrepresentable: list[tuple[str, str]] = field(default_factory=list)  # (document id, what)
-
-
-class RowMaker:
-    """Turns a chunk of records into one spool file per config; picklable for worker processes.
-
-    Columns shared between configs are converted from Python once per chunk and then
-    reused by Arrow: the token columns (``ner`` and ``events``), the article text and
-    title (``stance``, ``events``) and, for an annotation that is the gold one, its
-    layers (``annotations``). Spool files are named by the chunk's first record, so
-    reading them in name order is reading in record order, whichever process wrote them.
-    """
-
-    def __init__(self, inv: Inventory, schemas: Mapping[str, pa.Schema], work: Path) -> None:
-        self.enc = Encoder(inv)
-        self.schemas = {c: spool_schema(s) for c, s in schemas.items()}
-        self.work = work
-
-    def chunk(self, first: int, items: Sequence[tuple[Record, Sequence[Record]]]) -> ChunkResult:
-        """Spool the rows of records ``first, first + 1, ...`` (each with its annotation rows)."""
-        out, tables = self._tables(first, items)
-        for config, table in tables.items():
-            if table.num_rows:
-                self._write(config, first, table)
-        del tables
-        release_memory()
-        return out
-
-    def _tables(
-        self, first: int, items: Sequence[tuple[Record, Sequence[Record]]]
-    ) -> tuple[ChunkResult, dict[str, pa.Table]]:
-        enc, out = self.enc, ChunkResult()
-        rows: dict[str, list[Row]] = {c: [] for c in self.schemas}
-        at: dict[str, list[int]] = {c: [] for c in self.schemas}  # each row's record, in the chunk
-        flat: dict[str, list[Any]] = {"tokens": [], "token_starts": [], "token_ends": [], "ner_tags": []}
-        offsets, reused = [0], True
-        for k, (record, attached) in enumerate(items):
-            doc, i = record["id"], first + k
-            documents = documents_row(record, enc)
-            rows["documents"].append({**documents, DOC: i})
-            if is_annotated(record):
-                found = token_rows(record, enc)
-                out.unrepresentable += [(doc, what) for what in found.unrepresentable]
-                flat["tokens"] += found.tokens
-                flat["token_starts"] += found.starts
-                flat["token_ends"] += found.ends
-                flat["ner_tags"] += found.tags
-                offsets.append(len(flat["tokens"]))
-                rows["ner"].append({"id": doc, DOC: i})
-                rows["events"].append({**found.events, DOC: i})
-                at["events"].append(k)
-            for row in stance_rows(record, enc):
-                rows["stance"].append({**row, DOC: i})
-                at["stance"].append(k)
-            for annotation in attached:
-                row = annotation_row(annotation, enc, reuse=(record, row_layers(documents)))
-                if row["id"] != doc:
-                    raise FuratError(f"annotation of {row['id']!r} attached to record {doc!r}")
-                reused = reused and all(annotation.get(n) is record.get(n) for n in LAYERS)
-                rows["annotations"].append({**row, DOC: i})
-                at["annotations"].append(k)
-        documents_table = pa.Table.from_pylist(rows["documents"], schema=self.schemas["documents"])
-
-        def take(config: str, *names: str) -> dict[str, Any]:
-            where = pa.array(at[config], pa.int32())
-            return {n: documents_table.column(n).take(where) for n in names}
-
-        lists = {n: self._list(n, offsets, values) for n, values in flat.items()}
-        given = {
-            "ner": lists,
-            "events": {n: lists[n] for n in ("tokens", "token_starts", "token_ends")}
-            | take("events", "text"),
-            "stance": take("stance", "title", "text"),
-            "annotations": take("annotations", *LAYERS) if reused else {},
-        }
-        tables = {"documents": documents_table}
-        for config, columns in given.items():
-            tables[config] = _assemble(self.schemas[config], rows[config], columns)
-        entries, signatures = packed_sketches(first, [record["text"] for record, _ in items])
-        tables["sketch"] = pa.Table.from_arrays(
-            [_fixed(entries, 8 * BANDS), _fixed(signatures, BINS)], schema=SKETCH_SCHEMA
-        )
-        return out, tables
-
-    def _list(self, name: str, offsets: list[int], values: list[Any]) -> pa.Array:
-        kind = self.schemas["ner" if name == "ner_tags" else "events"].field(name).type
-        return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), pa.array(values, kind.value_type))
-
-    def _write(self, config: str, first: int, table: pa.Table) -> None:
-        (self.work / config).mkdir(exist_ok=True)
-        path = self.work / config / f"{first:012d}.arrows"
-        with (
-            pa.OSFile(str(path), "wb") as sink,
-            pa.ipc.new_stream(sink, table.schema, options=IPC_OPTIONS) as out,
-        ):
-            out.write_table(table)
-
-
-def _fixed(data: bytes, width: int) -> pa.Array:
-    """Fixed-size binary values of ``width`` bytes each, from their concatenation."""
-    return pa.FixedSizeBinaryArray.from_buffers(
-        pa.binary(width), len(data) // width, [None, pa.py_buffer(data)]
-    )
-
-
-_MAKER: RowMaker | None = None  # a worker process's RowMaker, set by init_worker
-
-
-def init_worker(maker: RowMaker) -> None:
-    """Pool initializer: workers import only this module's dependencies (not ``datasets``)."""
-    global _MAKER
-    _MAKER = maker
-
-
-def work_chunk(first: int, items: list[tuple[Record, Sequence[Record]]]) -> ChunkResult:
-    """Pool task: :meth:`RowMaker.chunk` in a worker process."""
-    if _MAKER is None:
-        raise RuntimeError("init_worker was not called in this process")
-    return _MAKER.chunk(first, items)

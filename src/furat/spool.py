@@ -1,0 +1,115 @@
+"""The build's temporary store: each chunk's rows, as Arrow IPC files, until splits are known.
+
+Splits can only be assigned once every document has been seen (near-duplicate groups
+and strata span the corpus), so the first pass writes each chunk's rows here and the
+second reads them back in record order (:func:`config_batches`) and deals them into
+parquet shards. Files are named by the chunk's first record, so name order is record
+order whichever process wrote them.
+
+A column shared by several configs is stored once: the article text and title live in
+the ``documents`` spool and are joined back into ``events`` and ``stance`` rows when
+read (a stance row per actor would otherwise repeat the article a dozen times), and the
+token columns of ``ner`` and ``events`` share one ``tokens`` spool. The ``index`` spool
+holds what the split planning needs (id, outlet, date, near-duplicate sketch), so it
+never has to read the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as _pc
+
+from furat.minhash import BANDS, BINS
+
+pc: Any = _pc  # generated at import, untyped: used through Any (as in furat.corpusstats)
+
+DOC = "__doc"  # spool column: index of the row's document in the build
+IPC_OPTIONS = pa.ipc.IpcWriteOptions(compression="lz4")
+INDEX_SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("outlet", pa.string()),
+        ("date", pa.string()),
+        ("bands", pa.binary(8 * BANDS)),
+        ("signature", pa.binary(BINS)),
+    ]
+)
+NER_COLUMNS = ("id", "tokens", "ner_tags", "token_starts", "token_ends")
+JOINED = {"events": ("text",), "stance": ("title", "text")}  # taken from the documents spool
+SOURCE = {  # the spool each config's rows are read from
+    "documents": "documents",
+    "ner": "tokens",
+    "events": "tokens",
+    "stance": "stance",
+    "annotations": "annotations",
+}
+
+
+def spool_schemas(schemas: Mapping[str, pa.Schema]) -> dict[str, pa.Schema]:
+    """The schema of each spool, from the configs' schemas (their metadata dropped)."""
+    doc = pa.field(DOC, pa.int32())
+    events = schemas["events"]
+    tokens = [schemas["ner"].field(n) for n in NER_COLUMNS]
+    tokens += [events.field(n) for n in events.names if n not in NER_COLUMNS and n not in JOINED["events"]]
+    stance = [f for f in schemas["stance"] if f.name not in JOINED["stance"]]
+    return {
+        "index": INDEX_SCHEMA,
+        "documents": schemas["documents"].remove_metadata().append(doc),
+        "tokens": pa.schema([*tokens, doc]),
+        "stance": pa.schema([*stance, doc]),
+        "annotations": schemas["annotations"].remove_metadata().append(doc),
+    }
+
+
+def write(folder: Path, spool: str, first: int, table: pa.Table) -> None:
+    """Store one chunk's table of ``spool``, named by the chunk's first record."""
+    (folder / spool).mkdir(exist_ok=True)
+    path = folder / spool / f"{first:012d}.arrows"
+    with (
+        pa.OSFile(str(path), "wb") as sink,
+        pa.ipc.new_stream(sink, table.schema, options=IPC_OPTIONS) as out,
+    ):
+        out.write_table(table)
+
+
+def read(folder: Path, spool: str, columns: tuple[str, ...] = ()) -> Iterator[tuple[int, pa.Table]]:
+    """``(first record, table)`` of each chunk of ``spool``, in record order.
+
+    ``columns`` limits what is read (only their buffers are decompressed).
+    """
+    for path in sorted((folder / spool).glob("*.arrows")):
+        yield int(path.stem), _read_file(path, columns)
+
+
+def _read_file(path: Path, columns: tuple[str, ...]) -> pa.Table:
+    with pa.OSFile(str(path), "rb") as source:
+        if not columns:
+            return pa.ipc.open_stream(source).read_all()
+        names = pa.ipc.open_stream(source).schema.names
+    options = pa.ipc.IpcReadOptions(included_fields=[names.index(c) for c in columns])
+    with pa.OSFile(str(path), "rb") as source:
+        return pa.ipc.open_stream(source, options=options).read_all()
+
+
+def config_batches(folder: Path, config: str, schema: pa.Schema) -> Iterator[tuple[pa.RecordBatch, pa.Array]]:
+    """Each chunk's rows of ``config`` in ``schema`` (the features' own) and their ``DOC``.
+
+    Joined columns come from the same chunk's documents spool: row ``k`` takes the
+    columns of document ``DOC[k] - first`` there.
+    """
+    joined = JOINED.get(config, ())
+    for first, table in read(folder, SOURCE[config]):
+        if not table.num_rows:
+            continue
+        docs = table.column(DOC).combine_chunks()
+        columns = {name: table.column(name) for name in table.column_names}
+        if joined:
+            where = pc.subtract(docs, pa.scalar(first, pa.int32()))
+            documents = _read_file(folder / "documents" / f"{first:012d}.arrows", joined)
+            columns |= {name: documents.column(name).take(where) for name in joined}
+        data = pa.Table.from_arrays([columns[name] for name in schema.names], schema=schema)
+        yield data.combine_chunks().to_batches()[0], docs
