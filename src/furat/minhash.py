@@ -56,6 +56,7 @@ _VALUE_MASK = (1 << 30) - 1
 _BIN_SHIFT = 30 - 6  # the top six bits of a hash choose its bin
 _SIG_SHIFT = _BIN_SHIFT - 8  # the next eight are kept in the signature
 _ROTATE = 0x2545F491  # offset added per bin skipped when filling an empty bin
+Ints = npt.NDArray[np.int64]
 
 #: Characters after ASCII that get their own byte in the key; anything else is ``?``.
 #: (Quranic annotation marks, which fold deletes, do not fit and never occur in news.)
@@ -109,8 +110,12 @@ def _tables() -> tuple[Any, bytes, bytes]:
 
 
 _ENCODER, _FOLD_TABLE, _FOLD_DELETE = _tables()
-_SCRAMBLE = np.frombuffer(bytes(random.Random(0x46555241).sample(range(256), 256)), np.uint8)
+_SCRAMBLE = bytes(random.Random(0x46555241).sample(range(256), 256))
 _SPACE = ord(" ")
+_PAD = b" " * SHINGLE
+_SEPARATOR = chr(0xE000)  # private use: the first byte the key alphabet leaves unused
+_SEPARATOR_BYTE = len(KEY_ALPHABET)
+_NONE: Ints = np.zeros(0, np.int64)
 _LANES = np.arange(SHINGLE)
 _C1, _C2 = np.uint64(0x9E3779B1), np.uint64(0x85EBCA77)  # odd 32-bit multipliers
 _EMPTY = np.iinfo(np.int64).max
@@ -126,34 +131,35 @@ def fold_bytes(text: str) -> bytes:
     return b" ".join(data.translate(_FOLD_TABLE, _FOLD_DELETE).split())
 
 
-def _windows(texts: Sequence[str]) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
+def _windows(texts: Sequence[str], sbox: bytes | None = None) -> tuple[npt.NDArray[np.uint64], Ints]:
     """The word-start shingles of every text (duplicates kept) and the text each is from.
 
-    Equal to taking, in ``b" " + fold_bytes(text) + b" " * SHINGLE``, the ``SHINGLE``
-    bytes after every space that precedes a non-space, but for all texts at once: the
-    translated texts are joined, whitespace runs collapsed with a mask, and each text
-    padded with spaces so no shingle reaches into the next.
+    All texts are folded at once: joined by a private-use character that the key
+    alphabet leaves unused (so it survives encoding and folding as a byte of its own),
+    whitespace runs collapsed with ``bytes.replace``, and each separator widened to
+    ``SHINGLE`` spaces so no shingle reaches into the next text. The shingles are then
+    cut out with one array gather. ``sbox``, if given, is applied to every byte first
+    (the hash's first step, cheaper here in C than on the gathered shingles).
     """
-    folded = [
-        codecs.charmap_encode(text, "replace", _ENCODER)[0].translate(_FOLD_TABLE, _FOLD_DELETE)
-        for text in texts
-    ]
-    lengths = np.fromiter(map(len, folded), np.int64, len(folded))
-    data = np.frombuffer(b"".join(folded), np.uint8)
-    first = np.zeros(len(folded), np.int64)
-    np.cumsum(lengths[:-1], out=first[1:])
-    space = data == _SPACE
-    after_space = np.empty_like(space)
-    after_space[1:] = space[:-1]
-    after_space[first[lengths > 0]] = True  # a text starts as if after a space
-    word = after_space & ~space  # word starts
-    keep = ~(space & after_space)  # collapse runs of spaces, drop leading ones
-    text_of = np.repeat(np.arange(len(folded)), lengths)
-    at = np.cumsum(keep) - 1 + SHINGLE * text_of  # where a kept byte goes in the padded buffer
-    padded = np.full(len(data) + SHINGLE * (len(folded) + 1), _SPACE, np.uint8)
-    padded[at[keep]] = data[keep]
-    windows = padded[at[word][:, None] + _LANES]
-    return windows.reshape(-1).view("<u8"), text_of[word]
+    joined_text = _SEPARATOR.join(texts)
+    several = len(texts) > 1
+    if several and joined_text.count(_SEPARATOR) != len(texts) - 1:  # a text holds the separator
+        parts = [_windows([text], sbox) for text in texts]
+        windows = np.concatenate([w for w, _ in parts])
+        return windows, np.repeat(np.arange(len(texts)), [len(w) for w, _ in parts])
+    data, _ = codecs.charmap_encode(joined_text, "replace", _ENCODER)
+    folded = data.translate(_FOLD_TABLE, _FOLD_DELETE)
+    while b"  " in folded:  # collapse whitespace runs; each pass halves them, and runs are short
+        folded = folded.replace(b"  ", b" ")
+    separators = np.flatnonzero(np.frombuffer(folded, np.uint8) == _SEPARATOR_BYTE) if several else _NONE
+    joined = b" " + (folded.replace(bytes([_SEPARATOR_BYTE]), _PAD) if several else folded) + _PAD
+    raw = np.frombuffer(joined, np.uint8)
+    starts = np.flatnonzero((raw[1:] != _SPACE) & (raw[:-1] == _SPACE)) + 1
+    data_array = raw if sbox is None else np.frombuffer(joined.translate(sbox), np.uint8)
+    windows = data_array[starts[:, None] + _LANES]
+    # text k starts after the k-th separator, each separator having grown by SHINGLE - 1
+    first = np.concatenate(([1], separators + 2 + (SHINGLE - 1) * np.arange(1, len(separators) + 1)))
+    return windows.reshape(-1).view("<u8"), np.searchsorted(first, starts, side="right") - 1
 
 
 def shingles(text: str) -> set[int]:
@@ -168,12 +174,11 @@ def jaccard(a: set[int], b: set[int]) -> float:
     return len(a & b) / union if union else 1.0
 
 
-def _hashes(windows: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
-    """A 30-bit hash of every shingle: its bytes through a fixed random S-box, then the two
-    32-bit halves multiplied by odd constants (the products fit in 64 bits), XOR-ed, and
-    the top 30 bits kept."""
-    x = _SCRAMBLE[windows.view(np.uint8)].view("<u8")
-    low, high = x & np.uint64(0xFFFFFFFF), x >> np.uint64(32)
+def _hashes(scrambled: npt.NDArray[np.uint64]) -> Ints:
+    """A 30-bit hash of every shingle whose bytes went through the S-box :data:`_SCRAMBLE`:
+    the two 32-bit halves multiplied by odd constants (the products fit in 64 bits),
+    XOR-ed, and the top 30 bits kept."""
+    low, high = scrambled & np.uint64(0xFFFFFFFF), scrambled >> np.uint64(32)
     return ((low * _C1 ^ high * _C2) >> np.uint64(34)).astype(np.int64)
 
 
@@ -187,8 +192,8 @@ def sketches(texts: Sequence[str]) -> tuple[npt.NDArray[np.uint64], npt.NDArray[
     BLAKE2b personalised by the band number.
     """
     n = len(texts)
-    windows, text_of = _windows(texts)
-    hashes = _hashes(windows)
+    scrambled, text_of = _windows(texts, _SCRAMBLE)
+    hashes = _hashes(scrambled)
     mins = np.full(n * BINS, _EMPTY, np.int64)
     np.minimum.at(mins, text_of * BINS + (hashes >> _BIN_SHIFT), hashes)
     table: npt.NDArray[np.int64] = mins.reshape(n, BINS)
@@ -282,25 +287,32 @@ class LSHIndex:
         A bucket of up to ``full_bucket`` documents yields all its pairs; a larger one (a
         big cluster of copies) yields each member with the first and with its
         predecessor, enough to connect the cluster without a quadratic blow-up. Buckets
-        are the runs of equal keys in each sorted band column; only those with two or
-        more documents, a small fraction, are looked at one by one.
+        are the runs of equal keys in each sorted band column; pairs are generated per
+        bucket size and estimated all at once, as ``i << INDEX_BITS | j`` codes (a common
+        word's shingle can make buckets of thousands of pairs).
         """
-        low = np.uint64((1 << INDEX_BITS) - 1)
-        pairs: set[tuple[int, int]] = set()
+        found: list[Ints] = [_NONE]
         for column in self._bands:
             entries = np.sort(np.frombuffer(column, np.uint64))
             keys = entries >> np.uint64(INDEX_BITS)
-            same = np.flatnonzero(keys[1:] == keys[:-1])  # entry same + 1 shares entry same's key
-            if not len(same):
-                continue
-            firsts = same[np.r_[True, same[1:] != same[:-1] + 1]]  # the first of each shared run
-            lasts = same[np.r_[same[1:] != same[:-1] + 1, True]] + 2
-            for a, b in zip(firsts.tolist(), lasts.tolist(), strict=True):
-                run = (entries[a:b] & low).tolist()
-                for pair in _bucket_pairs(run, full_bucket):  # filtered now: pairs stay few
-                    if pair not in pairs and self.estimate(*pair) >= min_estimate:
-                        pairs.add(pair)
-        return sorted(pairs)
+            members = (entries & np.uint64(MAX_DOCUMENTS - 1)).astype(np.int64)
+            edges = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1], True])
+            starts, sizes = edges[:-1], np.diff(edges)
+            for size in np.unique(sizes[sizes > 1]).tolist():
+                first = starts[sizes == size]
+                if size <= full_bucket:
+                    i, j = np.triu_indices(size, 1)
+                    found += [members[first[:, None] + i] << INDEX_BITS | members[first[:, None] + j]]
+                    continue
+                for at in first.tolist():
+                    run = members[at : at + size].tolist()
+                    found.append(np.array([a << INDEX_BITS | b for a, b in _bucket_pairs(run, full_bucket)]))
+        codes = np.unique(np.concatenate([c.reshape(-1) for c in found]))
+        left, right = codes >> INDEX_BITS, codes & (MAX_DOCUMENTS - 1)
+        signatures = np.frombuffer(self._signatures, np.uint8).reshape(-1, BINS)
+        share = (signatures[left] == signatures[right]).sum(axis=1) / BINS
+        keep = np.maximum(0.0, (share - 1 / 256) / (1 - 1 / 256)) >= min_estimate
+        return list(zip(left[keep].tolist(), right[keep].tolist(), strict=True))
 
 
 def _bucket_pairs(members: list[int], full_bucket: int) -> list[tuple[int, int]]:
