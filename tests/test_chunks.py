@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pytest
 
@@ -75,8 +76,10 @@ def built(
     out: dict[str, list[Any]] = {"unrepresentable": [what for _doc, what in result.unrepresentable]}
     for config in CONFIGS:
         schema = features[config].arrow_schema
-        batches = [batch for batch, _docs in spool.config_batches(work, config, schema)]
-        out[config] = pa.Table.from_batches(batches, schema=schema).to_pylist() if batches else []
+        tables = [
+            chunk.take(np.arange(chunk.own.num_rows)) for chunk in spool.config_chunks(work, config, schema)
+        ]
+        out[config] = pa.concat_tables(tables).to_pylist() if tables else []
     return out
 
 

@@ -35,6 +35,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 
 from furat import minhash, spool
@@ -99,8 +101,10 @@ def _scan(
 
     With ``jobs > 1`` worker processes turn chunks into spool files (at most ``2 * jobs``
     chunks in flight); results are taken back strictly in order, so the output does not
-    depend on ``jobs``. Nothing per document stays in this process: ids, strata and
-    sketches are read back from the spools afterwards, so memory stays flat.
+    depend on ``jobs``. With one job a thread writes each chunk's spool files (Arrow
+    compresses and writes without the GIL) while the next chunk is built, one chunk at
+    most waiting. Nothing per document stays in this process: ids, strata and sketches
+    are read back from the spools afterwards, so memory stays flat.
     """
     scan = _Scan(0, IncidentLog(), 0)
 
@@ -114,13 +118,18 @@ def _scan(
         if jobs > 1:
             context = multiprocessing.get_context("spawn")  # fork is unsafe once Arrow threads run
             pool = stack.enter_context(context.Pool(jobs, initializer=init_worker, initargs=(maker,)))
+        writer = stack.enter_context(ThreadPoolExecutor(max_workers=1))
         pending: deque[Any] = deque()
         chunk: list[tuple[Record, Sequence[Record]]] = []
 
         def submit() -> None:
             first = scan.documents - len(chunk)
             if pool is None:
-                take(maker.chunk(first, chunk))
+                tables, result = maker.tables(first, chunk)
+                while pending:  # the previous chunk's files, before this one's go
+                    pending.popleft().result()
+                pending.append(writer.submit(maker.store, first, tables))
+                take(result)
             else:
                 pending.append(pool.apply_async(work_chunk, (first, list(chunk))))
                 while len(pending) > 2 * jobs:
@@ -135,7 +144,11 @@ def _scan(
         if chunk:
             submit()
         while pending:
-            take(pending.popleft().get())
+            done = pending.popleft()
+            if pool is None:
+                done.result()
+            else:
+                take(done.get())
     return scan
 
 
@@ -206,18 +219,31 @@ def _near_duplicates(
 
 
 def _distribute_config(
-    config: str, work: Path, stage: Path, schema: pa.Schema, split_of_doc: pa.Array, max_bytes: int
+    config: str,
+    work: Path,
+    stage: Path,
+    schema: pa.Schema,
+    split_of_doc: npt.NDArray[np.int8],
+    max_bytes: int,
 ) -> Written:
-    """Read one config's rows back from the spools and deal them into per-split parquet shards."""
-    batches = ((batch, split_of_doc.take(docs)) for batch, docs in spool.config_batches(work, config, schema))
-    return deal(batches, SPLITS, stage / config, schema, ROW_GROUP_ROWS[config], max_bytes)
+    """Read one config's rows back from the spools and deal them into per-split parquet shards.
+
+    Each chunk's rows are split first and then taken once per split, joined columns
+    included, so an article's text is copied once per stance row, not three times.
+    """
+    chunks = (
+        [chunk.take(np.flatnonzero(codes == k)) for k in range(len(SPLITS))]
+        for chunk in spool.config_chunks(work, config, schema)
+        for codes in [split_of_doc[chunk.docs]]
+    )
+    return deal(chunks, SPLITS, stage / config, schema, ROW_GROUP_ROWS[config], max_bytes)
 
 
 def _distribute(
     work: Path, stage: Path, features: Mapping[str, Any], codes: Sequence[int], max_bytes: int, jobs: int
 ) -> dict[str, Written]:
     """Pass two, one config per thread (Arrow releases the GIL while it encodes and writes)."""
-    split_of_doc = pa.array(codes, type=pa.int8())
+    split_of_doc = np.array(codes, np.int8)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as threads:
         done = {
             config: threads.submit(

@@ -59,12 +59,17 @@ class ChunkBuilder:
     def chunk(self, first: int, items: Sequence[Item]) -> ChunkResult:
         """Spool the rows of records ``first, first + 1, ...`` (each with its annotation rows)."""
         tables, result = self.tables(first, items)
-        for name, data in tables.items():
+        self.store(first, tables)
+        return result
+
+    def store(self, first: int, tables: dict[str, pa.Table]) -> None:
+        """Write the chunk's tables to their spools (and let go of them)."""
+        for name in list(tables):
+            data = tables.pop(name)
             if data.num_rows:
                 spool.write(self.work, name, first, data)
-        del tables
+            del data
         release_memory()
-        return result
 
     def tables(self, first: int, items: Sequence[Item]) -> tuple[dict[str, pa.Table], ChunkResult]:
         """The chunk's table of each spool, and what it reports."""

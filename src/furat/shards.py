@@ -12,19 +12,15 @@ size, so shard counts follow the data's size; files get their Hub names
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as _pc
 import pyarrow.parquet as _pq
 
-# pyarrow's compute functions are generated at import and its parquet module is untyped,
-# so they are used through Any on purpose (as in furat.corpusstats).
-pc: Any = _pc
-pq: Any = _pq
+pq: Any = _pq  # pyarrow's parquet module is untyped: used through Any (as in furat.corpusstats)
 
 PARQUET_OPTIONS: dict[str, Any] = {
     "version": "2.6",
@@ -75,26 +71,26 @@ class ShardedParquet:
     def __init__(self, folder: Path, split: str, schema: pa.Schema, group_rows: int, max_bytes: int):
         self.folder, self.split, self.schema = folder, split, schema
         self.group_rows, self.max_bytes = group_rows, max_bytes
-        self.pending: list[pa.RecordBatch] = []
+        self.pending: list[pa.Table] = []
         self.pending_rows = 0
         self.shards: list[Path] = []
         self.sink: Any = None
         self.writer: Any = None
 
-    def write(self, batch: pa.RecordBatch) -> None:
-        """Queue ``batch``'s rows; every full row group is written at once."""
-        if batch.num_rows:
-            self.pending.append(batch)
-            self.pending_rows += batch.num_rows
+    def write(self, rows: pa.Table) -> None:
+        """Queue ``rows``; every full row group is written at once."""
+        if rows.num_rows:
+            self.pending.append(rows)
+            self.pending_rows += rows.num_rows
         if self.pending_rows < self.group_rows:
             return
-        table = pa.Table.from_batches(self.pending, schema=self.schema)
+        table = pa.concat_tables(self.pending)
         done = 0
         while self.pending_rows - done >= self.group_rows:
             self._write_group(table.slice(done, self.group_rows))
             done += self.group_rows
         rest = table.slice(done)
-        self.pending, self.pending_rows = rest.to_batches(), rest.num_rows
+        self.pending, self.pending_rows = [rest], rest.num_rows
 
     def _open(self) -> None:
         self.folder.mkdir(exist_ok=True)
@@ -121,7 +117,7 @@ class ShardedParquet:
     def close(self) -> list[Path]:
         """Flush, close, and give the shards their final ``-0000K-of-0000N`` names."""
         if self.pending_rows:
-            self._write_group(pa.Table.from_batches(self.pending, schema=self.schema))
+            self._write_group(pa.concat_tables(self.pending))
         self._close_shard()
         total = len(self.shards)
         final = []
@@ -142,22 +138,22 @@ class Written:
 
 
 def deal(
-    batches: Iterable[tuple[pa.RecordBatch, pa.Array]],
+    chunks: Iterable[Sequence[pa.Table]],
     splits: tuple[str, ...],
     folder: Path,
     schema: pa.Schema,
     group_rows: int,
     max_bytes: int,
 ) -> Written:
-    """Write each ``(batch, split code per row)`` into the shards of its rows' splits.
+    """Write each chunk's rows, one table per split, into that split's shards.
 
     Rows keep their order within a split. Paths in the result are relative to
     ``folder.parent`` (the dataset folder), as the card and the Hub expect.
     """
     writers = [ShardedParquet(folder, split, schema, group_rows, max_bytes) for split in splits]
-    for batch, codes in batches:
-        for code, writer in enumerate(writers):
-            writer.write(batch.filter(pc.equal(codes, code)))
+    for tables in chunks:
+        for writer, table in zip(writers, tables, strict=True):
+            writer.write(table)
     written = Written({}, {}, {})
     for split, writer in zip(splits, writers, strict=True):
         paths = writer.close()

@@ -2,7 +2,7 @@
 
 Splits can only be assigned once every document has been seen (near-duplicate groups
 and strata span the corpus), so the first pass writes each chunk's rows here and the
-second reads them back in record order (:func:`config_batches`) and deals them into
+second reads them back in record order (:func:`config_chunks`) and deals them into
 parquet shards. Files are named by the chunk's first record, so name order is record
 order whichever process wrote them.
 
@@ -17,15 +17,14 @@ never has to read the rest.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
-import pyarrow.compute as _pc
 
 from furat.minhash import BANDS, BINS
-
-pc: Any = _pc  # generated at import, untyped: used through Any (as in furat.corpusstats)
 
 DOC = "__doc"  # spool column: index of the row's document in the build
 IPC_OPTIONS = pa.ipc.IpcWriteOptions(compression="lz4")
@@ -95,21 +94,39 @@ def _read_file(path: Path, columns: tuple[str, ...]) -> pa.Table:
         return pa.ipc.open_stream(source, options=options).read_all()
 
 
-def config_batches(folder: Path, config: str, schema: pa.Schema) -> Iterator[tuple[pa.RecordBatch, pa.Array]]:
-    """Each chunk's rows of ``config`` in ``schema`` (the features' own) and their ``DOC``.
+@dataclass
+class ChunkRows:
+    """One chunk's rows of a config as spooled: its own columns, and the documents' columns
+    joined into it (row ``k`` takes document ``link[k]`` of ``joined``)."""
 
-    Joined columns come from the same chunk's documents spool: row ``k`` takes the
-    columns of document ``DOC[k] - first`` there.
-    """
+    own: pa.Table
+    joined: pa.Table | None
+    link: npt.NDArray[np.int64]
+    schema: pa.Schema
+
+    @property
+    def docs(self) -> npt.NDArray[np.int64]:
+        """Each row's document index in the build."""
+        docs: npt.NDArray[np.int64] = self.own.column(DOC).to_numpy().astype(np.int64)
+        return docs
+
+    def take(self, rows: npt.NDArray[np.int64]) -> pa.Table:
+        """Rows ``rows`` in the config's schema: a single copy of each column, joined ones too."""
+        own = self.own.take(rows)
+        columns = {name: own.column(name) for name in own.column_names}
+        if self.joined is not None:
+            joined = self.joined.take(self.link[rows])
+            columns |= {name: joined.column(name) for name in joined.column_names}
+        return pa.Table.from_arrays([columns[name] for name in self.schema.names], schema=self.schema)
+
+
+def config_chunks(folder: Path, config: str, schema: pa.Schema) -> Iterator[ChunkRows]:
+    """Each chunk's rows of ``config``, in record order, to be taken in ``schema`` (the
+    features' own). Joined columns come from the same chunk's documents spool."""
     joined = JOINED.get(config, ())
     for first, table in read(folder, SOURCE[config]):
         if not table.num_rows:
             continue
-        docs = table.column(DOC).combine_chunks()
-        columns = {name: table.column(name) for name in table.column_names}
-        if joined:
-            where = pc.subtract(docs, pa.scalar(first, pa.int32()))
-            documents = _read_file(folder / "documents" / f"{first:012d}.arrows", joined)
-            columns |= {name: documents.column(name).take(where) for name in joined}
-        data = pa.Table.from_arrays([columns[name] for name in schema.names], schema=schema)
-        yield data.combine_chunks().to_batches()[0], docs
+        link = table.column(DOC).to_numpy().astype(np.int64) - first
+        documents = _read_file(folder / "documents" / f"{first:012d}.arrows", joined) if joined else None
+        yield ChunkRows(table, documents, link, schema)
