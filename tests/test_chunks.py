@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -157,3 +158,23 @@ def test_unknown_labels_and_mentions_name_the_record(inventory: Inventory, tmp_p
         builder.tables(0, [(bad, [])])
     with pytest.raises(FuratError, match="annotation of 'fx_002_reprint' attached to record 'fx_001_wire'"):
         builder.tables(0, [(record, [{"id": "fx_002_reprint"}])])
+
+
+def test_crossing_mentions_tag_like_the_definition(inventory: Inventory, tmp_path: Path) -> None:
+    """Two mentions that overlap without nesting: the first (longest) one wins, and the one
+    after the crossing one starts where the first ended."""
+    record = copy.deepcopy(fixture_records()[0])
+    text = record["text"]
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)][:6]
+    spans = [
+        (words[0][0], words[1][1]),
+        (words[1][0], words[2][1]),
+        (words[2][0], words[3][1]),
+        (words[4][0], words[4][1]),
+    ]
+    record["entities"] = [
+        {"id": f"c{k}", "start": s, "end": e, "text": text[s:e], "type": "ORG", "actor": None, "parent": None}
+        for k, (s, e) in enumerate(spans)
+    ]
+    record["events"] = []
+    assert_same([(record, [])], inventory, tmp_path)

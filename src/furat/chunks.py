@@ -24,7 +24,7 @@ import numpy as np
 import pyarrow as pa
 
 from furat import spool
-from furat.columns import LayerBuilder, Record, flatten, list_array, offsets, span_array, table
+from furat.columns import LayerBuilder, Record, list_array, offsets, span_array, table
 from furat.configs import LAYERS, METADATA_KEYS, Encoder, is_annotated
 from furat.errors import FuratError
 from furat.labels import Inventory
@@ -52,6 +52,7 @@ class ChunkBuilder:
         self.layers = LayerBuilder(self.spools["documents"], self.enc)
         self.work = work
         actors = self.enc.actor_names
+        self.actor_position = {actor: k for k, actor in enumerate(actors)}
         self.actor_codes = np.array([self.enc.actor[a] for a in actors], np.int64)
         self.actor_en = pa.array([en for en, _ in actors.values()], pa.string())
         self.actor_ar = pa.array([ar for _, ar in actors.values()], pa.string())
@@ -124,42 +125,48 @@ class ChunkBuilder:
 
     def _stance(self, records: Sequence[Record], names: Sequence[str], docs: pa.Array) -> pa.Table:
         """One row per stance-target actor for each record with a stance item (no title and
-        text: :mod:`furat.spool` joins them from the documents spool)."""
-        enc = self.enc
+        text: :mod:`furat.spool` joins them from the documents spool). Most rows are
+        ``NOT_MENTIONED`` without evidence, so only the given items are visited."""
+        enc, position = self.enc, self.actor_position
+        actors = len(position)
         which: list[int] = []
+        cells: list[int] = []  # row index of each given item, among this chunk's stance rows
         labels: list[int] = []
-        evidence: list[Sequence[Record]] = []
+        evidence: list[Record] = []
+        counts: list[int] = []
         for k, record in enumerate(records):
             items = record.get("stance") or ()
             if not items:
                 continue
             given = {s["actor"]: s for s in items}
-            for actor in enc.actor_names:
-                item = given.get(actor)
-                if item is None:
-                    labels.append(enc.not_mentioned)
-                    evidence.append(())
-                else:
-                    labels.append(enc.code(enc.stance, item["label"], "stance label", names[k]))
-                    evidence.append(item.get("evidence") or ())
-            unknown = set(given) - set(enc.actor)
-            if unknown:
-                raise FuratError(f"record {names[k]}: stance for unknown target(s) {sorted(unknown)}")
+            known = sorted((position[a], a) for a in given if a in position)
+            for at, actor in known:
+                item = given[actor]
+                cells.append(len(which) * actors + at)
+                labels.append(enc.code(enc.stance, item["label"], "stance label", names[k]))
+                found = item.get("evidence") or ()
+                evidence.extend(found)
+                counts.append(len(found))
+            if len(known) < len(given):
+                unknown = sorted(set(given) - set(position))
+                raise FuratError(f"record {names[k]}: stance for unknown target(s) {unknown}")
             which.append(k)
         schema = self.spools["stance"]
-        actors = len(self.actor_codes)
         rows = pa.array(np.repeat(np.array(which, np.int64), actors))
-        each = pa.array(np.tile(np.arange(actors), len(which)))
-        spans, counts = flatten([{"evidence": e} for e in evidence], "evidence")
+        each = np.tile(np.arange(actors), len(which))
+        label = np.full(len(which) * actors, enc.not_mentioned, np.int64)
+        label[cells] = labels
+        per_row = np.zeros(len(which) * actors, np.int64)
+        per_row[cells] = counts
         evidence_type = schema.field("evidence").type
         columns = {
             "id": pa.array(names, pa.string()).take(rows),
-            "actor": self.actor_codes[np.tile(np.arange(actors), len(which))],
+            "actor": self.actor_codes[each],
             "actor_en": self.actor_en.take(each),
             "actor_ar": self.actor_ar.take(each),
-            "label": labels,
+            "label": label,
             "evidence": list_array(
-                offsets(counts), span_array(evidence_type.value_type, spans), evidence_type
+                offsets(per_row), span_array(evidence_type.value_type, evidence), evidence_type
             ),
             DOC: docs.take(rows),
         }

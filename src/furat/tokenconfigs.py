@@ -109,30 +109,52 @@ def token_columns(
 
 def _bio(ents: Entities, text_of: Ints, spans: Spans, batch: TokenBatch, enc: Encoder) -> Ints:
     """BIO tags of the outermost mentions, as :func:`furat.configs._bio` chooses them."""
-    order = np.lexsort((np.arange(len(text_of)), -ents.ends, ents.starts, text_of))
-    chosen: list[int] = []
-    current, covered_to = -1, -1
-    found, starts, ends = spans.found.tolist(), ents.starts.tolist(), ents.ends.tolist()
-    for k, text in zip(order.tolist(), text_of[order].tolist(), strict=True):
-        if text != current:
-            current, covered_to = text, -1
-        if starts[k] < covered_to or not found[k]:
-            continue
-        covered_to = ends[k]
-        chosen.append(k)
+    chosen = _outermost(text_of, ents.starts, ents.ends, spans.found)
     total = len(batch.starts)
-    picked = np.array(chosen, np.int64)
-    first = (spans.first + batch.first[text_of])[picked]
-    end = (spans.end + batch.first[text_of])[picked]
+    first = (spans.first + batch.first[text_of])[chosen]
+    end = (spans.end + batch.first[text_of])[chosen]
     names = enc.inv.entity_ids
-    begin = np.array([enc.bio[f"B-{t}"] for t in names], np.int64)[ents.types[picked]]
-    inside = np.array([enc.bio[f"I-{t}"] for t in names], np.int64)[ents.types[picked]]
+    begin = np.array([enc.bio[f"B-{t}"] for t in names], np.int64)[ents.types[chosen]]
+    inside = np.array([enc.bio[f"I-{t}"] for t in names], np.int64)[ents.types[chosen]]
     marks = np.zeros(total + 1, np.int64)
     np.add.at(marks, first + 1, inside)
     np.add.at(marks, end, -inside)
     tags = np.cumsum(marks[:total])
     tags[first] = begin
     return tags
+
+
+def _outermost(text_of: Ints, starts: Ints, ends: Ints, found: npt.NDArray[np.bool_]) -> Ints:
+    """The mentions that get BIO tags: per text, by start and then longest first, each
+    representable one that starts at or after the end of the last one chosen.
+
+    Without crossing mentions (two that overlap, neither inside the other) the end of
+    the last chosen mention is the largest end so far, a running maximum; a chunk with
+    crossing mentions is walked one mention at a time instead.
+    """
+    order = np.lexsort((np.arange(len(text_of)), -ends, starts, text_of))
+    text, start, end, ok = text_of[order], starts[order], ends[order], found[order]
+    span = int(ends.max(initial=0)) + 2  # texts' ends kept apart in one running maximum
+    shifted = np.where(ok, end, -1) + text * span
+    reach = np.empty_like(shifted)
+    reach[:1] = -1
+    reach[1:] = np.maximum.accumulate(shifted)[:-1]
+    covered = np.where(reach >= text * span - 1, reach - text * span, -1)  # within the same text
+    if not (ok & (start < covered) & (end > covered)).any():
+        picked: Ints = order[ok & (start >= covered)]
+        return picked
+    chosen: list[int] = []
+    current, covered_to = -1, -1
+    for k, t, s, e, good in zip(
+        order.tolist(), text.tolist(), start.tolist(), end.tolist(), ok.tolist(), strict=True
+    ):
+        if t != current:
+            current, covered_to = t, -1
+        if s < covered_to or not good:
+            continue
+        covered_to = e
+        chosen.append(k)
+    return np.array(chosen, np.int64)
 
 
 def _mentions_and_events(
