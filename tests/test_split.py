@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import random
@@ -214,3 +215,9 @@ def test_a_chunk_sketches_each_text_as_on_its_own(texts: list[str]) -> None:
         alone_keys, alone_signatures = minhash.sketches([text])
         assert keys[k].tolist() == alone_keys[0].tolist()
         assert signatures[k].tolist() == alone_signatures[0].tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(st.one_of(KEY, st.characters(), st.sampled_from(["\ue000", "\ue010", "\uffff", "\ud800"]))))
+def test_key_bytes_are_the_charmap_encoding(text: str) -> None:
+    assert minhash.key_bytes(text) == codecs.charmap_encode(text, "replace", minhash._ENCODER)[0]
