@@ -120,6 +120,7 @@ _PAD = b" " * SHINGLE
 _SEPARATOR = chr(0xE000)  # private use: the first byte the key alphabet leaves unused
 _SEPARATOR_BYTE = len(KEY_ALPHABET)
 _NONE: Ints = np.zeros(0, np.int64)
+_ESTIMATE_BLOCK = 1 << 16  # candidate pairs estimated at once (8 MiB of signature rows)
 _LANES = np.arange(SHINGLE)
 _C1, _C2 = np.uint64(0x9E3779B1), np.uint64(0x85EBCA77)  # odd 32-bit multipliers
 _EMPTY = np.iinfo(np.int64).max
@@ -319,11 +320,15 @@ class LSHIndex:
                     run = members[at : at + size].tolist()
                     found.append(np.array([a << INDEX_BITS | b for a, b in _bucket_pairs(run, full_bucket)]))
         codes = np.unique(np.concatenate([c.reshape(-1) for c in found]))
-        left, right = codes >> INDEX_BITS, codes & (MAX_DOCUMENTS - 1)
         signatures = np.frombuffer(self._signatures, np.uint8).reshape(-1, BINS)
-        share = (signatures[left] == signatures[right]).sum(axis=1) / BINS
-        keep = np.maximum(0.0, (share - 1 / 256) / (1 - 1 / 256)) >= min_estimate
-        return list(zip(left[keep].tolist(), right[keep].tolist(), strict=True))
+        pairs: list[tuple[int, int]] = []
+        for at in range(0, len(codes), _ESTIMATE_BLOCK):  # blocks: two signature rows per pair
+            block = codes[at : at + _ESTIMATE_BLOCK]
+            left, right = block >> INDEX_BITS, block & (MAX_DOCUMENTS - 1)
+            share = (signatures[left] == signatures[right]).sum(axis=1) / BINS
+            keep = np.maximum(0.0, (share - 1 / 256) / (1 - 1 / 256)) >= min_estimate
+            pairs += zip(left[keep].tolist(), right[keep].tolist(), strict=True)
+        return pairs
 
 
 def _bucket_pairs(members: list[int], full_bucket: int) -> list[tuple[int, int]]:
