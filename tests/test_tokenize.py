@@ -8,7 +8,15 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from furat.tokenize import TokenIndex, split_tokens, token_spans, tokenize, tokenize_batch
+from furat.tokenize import (
+    TokenIndex,
+    _bmp_classes,
+    _class_of,
+    split_tokens,
+    token_spans,
+    tokenize,
+    tokenize_batch,
+)
 
 
 def texts(text: str, boundaries: tuple[int, ...] = ()) -> list[str]:
@@ -125,3 +133,9 @@ def test_batch_tokenizer_takes_ready_utf8() -> None:
         == tokenize_batch(texts, none, none).utf8
         == ("وقالمصدر،بـ14شاحنة".encode())
     )
+
+
+def test_class_table_is_the_per_character_rule() -> None:
+    """The BMP table is built with whole-string operations; it must equal the rule."""
+    table = _bmp_classes()
+    assert table.tolist() == [_class_of(chr(cp)) for cp in range(0x10000)]

@@ -29,7 +29,7 @@ import bisect
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import accumulate, compress, count
@@ -61,6 +61,7 @@ def _mark_class() -> str:
 
 
 _MARKS = _mark_class()
+_MARK_RE = re.compile(f"[{_MARKS}]")
 _JOINERS = "\u200c\u200d"
 _NUMBER_SEPARATORS = ".,\u066b\u066c"  # . , ٫ (Arabic decimal) ٬ (Arabic thousands)
 TOKEN_RE = re.compile(
@@ -171,8 +172,21 @@ def _class_of(ch: str) -> int:
 
 @cache
 def _bmp_classes() -> npt.NDArray[np.uint8]:
-    """Class bits of every BMP code point (built on first use: a few tens of milliseconds)."""
-    return np.array([_class_of(chr(cp)) for cp in range(0x10000)], np.uint8)
+    """Class bits of every BMP code point, as :func:`_class_of` gives them (a test checks),
+    built on first use with one string method or regular expression per class."""
+    chars = "".join(map(chr, range(0x10000)))
+    cps = np.arange(0x10000)
+
+    def where(test: Callable[[str], bool]) -> npt.NDArray[np.bool_]:
+        return np.fromiter(map(test, chars), bool, len(chars))
+
+    marks = np.frombuffer(_MARK_RE.sub("\0", chars).encode("utf-32-le", "surrogatepass"), np.uint32) != cps
+    bits = np.where(where(str.isalnum) | marks, _WORD, 0)
+    bits |= np.where(where(str.isdecimal), _DIGIT, 0) | np.where(where(str.isspace), _SPACE, 0)
+    bits[[ord(ch) for ch in _JOINERS]] |= _JOIN
+    bits[[ord(ch) for ch in _NUMBER_SEPARATORS]] |= _SEP
+    bits |= ((cps >= 0x80).astype(int) + (cps >= 0x800)) << _EXTRA_SHIFT
+    return bits.astype(np.uint8)
 
 
 @dataclass(frozen=True)
