@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 from datasets import Features
 
-from furat import build as build_module
+from furat import scan as scan_module
 from furat import shards
 from furat.build import BuildFailed, BuildStats, build_dataset
 from furat.cli import main
@@ -73,7 +73,7 @@ def test_two_builds_are_byte_identical_however_the_work_is_split(
     tmp_path: Path, inventory: Inventory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     build(tmp_path / "a", inventory)
-    monkeypatch.setattr(build_module, "BATCH_DOCS", 2)
+    monkeypatch.setattr(scan_module, "BATCH_DOCS", 2)
     build(tmp_path / "b", inventory, jobs=2)  # chunks of two records, in two worker processes
     first = files(tmp_path / "a" / "dataset")
     assert first == files(tmp_path / "b" / "dataset")

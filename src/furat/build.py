@@ -1,9 +1,9 @@
 """Canonical records -> ``dataset/<config>/<split>-0000K-of-0000N.parquet``, deterministically.
 
-The build streams: records are read once, in chunks, and each chunk's rows of every
-config are built column by column (:mod:`furat.chunks`) and go to temporary Arrow files
-tagged with the document's index (:mod:`furat.spool`; written by worker processes with
-``jobs > 1``). Only then, when near-duplicate groups and the frozen split assignment are
+The build streams: records are read once, in chunks (:mod:`furat.scan`), and each
+chunk's rows of every config are built column by column (:mod:`furat.chunks`) and go to
+temporary Arrow files tagged with the document's index (:mod:`furat.spool`; written by
+worker processes with ``jobs > 1``). Only then, when near-duplicate groups and the frozen split assignment are
 known, the files are read back in order and dealt into per-split parquet files
 (:mod:`furat.shards`). Memory therefore stays flat in the corpus size (a few hundred
 bytes of LSH state per document are kept, and Arrow is asked to return freed batches to
@@ -24,11 +24,10 @@ from __future__ import annotations
 
 import contextlib
 import json
-import multiprocessing
 import os
 import shutil
 import tempfile
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -39,25 +38,21 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from furat import minhash, spool
-from furat.chunks import ChunkBuilder, ChunkResult, init_worker, work_chunk
+from furat import spool
+from furat.chunks import ChunkBuilder
 from furat.errors import FuratError
 from furat.features import CONFIGS, DEFAULT_CONFIG, all_features
 from furat.fsutil import atomic_write_text, staged_directory
 from furat.incidents import IncidentLog
 from furat.labels import Inventory, load_project_inventory
 from furat.paths import Project
+from furat.scan import Annotations, Record, minhash_method, near_duplicates, read_index, scan_records
 from furat.shards import ROW_GROUP_ROWS, Written, deal
-from furat.split import SPLITS, SplitFile, overlap_report, plan_splits, stratum
+from furat.split import SPLITS, SplitFile, overlap_report, plan_splits
 from furat.version import read_version
 
 MAX_SHARD_BYTES = 256 << 20
-BATCH_DOCS = 256  # records per chunk: rows are converted and spooled a chunk at a time
 OVERLAP_FILE = "overlap.json"
-ESTIMATE_MARGIN = 0.2  # verify candidates whose estimated Jaccard is within this of the threshold
-
-Record = Mapping[str, Any]
-Annotations = Callable[[Record], Sequence[Record]]
 
 
 class BuildFailed(FuratError):
@@ -87,135 +82,11 @@ class BuildStats:
         return asdict(self)
 
 
-@dataclass
-class _Scan:
-    documents: int
-    log: IncidentLog
-    unrepresentable: int
-
-
-def _scan(
-    records: Iterable[Record], maker: ChunkBuilder, annotations_of: Annotations | None, jobs: int
-) -> _Scan:
-    """Pass one: sketch every document and spool every config's rows, chunk by chunk.
-
-    With ``jobs > 1`` worker processes turn chunks into spool files (at most ``2 * jobs``
-    chunks in flight); results are taken back strictly in order, so the output does not
-    depend on ``jobs``. With one job a thread writes each chunk's spool files (Arrow
-    compresses and writes without the GIL) while the next chunk is built, one chunk at
-    most waiting. Nothing per document stays in this process: ids, strata and sketches
-    are read back from the spools afterwards, so memory stays flat.
-    """
-    scan = _Scan(0, IncidentLog(), 0)
-
-    def take(result: ChunkResult) -> None:
-        for doc, what in result.unrepresentable:
-            scan.log.error("BUILD_UNREPRESENTABLE_SPAN", f"not a token span: {what}", record=doc)
-        scan.unrepresentable += len(result.unrepresentable)
-
-    with contextlib.ExitStack() as stack:
-        pool = None
-        if jobs > 1:
-            context = multiprocessing.get_context("spawn")  # fork is unsafe once Arrow threads run
-            pool = stack.enter_context(context.Pool(jobs, initializer=init_worker, initargs=(maker,)))
-        writer = stack.enter_context(ThreadPoolExecutor(max_workers=1))
-        pending: deque[Any] = deque()
-        chunk: list[tuple[Record, Sequence[Record]]] = []
-
-        def submit() -> None:
-            first = scan.documents - len(chunk)
-            if pool is None:
-                tables, result = maker.tables(first, chunk)
-                while pending:  # the previous chunk's files, before this one's go
-                    pending.popleft().result()
-                pending.append(writer.submit(maker.store, first, tables))
-                take(result)
-            else:
-                pending.append(pool.apply_async(work_chunk, (first, list(chunk))))
-                while len(pending) > 2 * jobs:
-                    take(pending.popleft().get())
-            chunk.clear()
-
-        for record in records:
-            scan.documents += 1
-            chunk.append((record, annotations_of(record) if annotations_of else ()))
-            if len(chunk) == BATCH_DOCS:
-                submit()
-        if chunk:
-            submit()
-        while pending:
-            done = pending.popleft()
-            if pool is None:
-                done.result()
-            else:
-                take(done.get())
-    return scan
-
-
-def _read_back(work: Path) -> tuple[list[str], list[tuple[str, str]], minhash.LSHIndex]:
-    """Ids, strata and the LSH index of the scanned documents, from the index spool, in order."""
-    ids: list[str] = []
-    strata: list[tuple[str, str]] = []
-    shared: dict[tuple[str, str], tuple[str, str]] = {}
-    index = minhash.LSHIndex()
-    for _first, table in spool.read(work, "index"):
-        ids += table.column("id").to_pylist()
-        outlets, dates = table.column("outlet").to_pylist(), table.column("date").to_pylist()
-        for outlet, date in zip(outlets, dates, strict=True):
-            key = stratum({"outlet": outlet, "date": date})
-            strata.append(shared.setdefault(key, key))
-        index.add_packed(_buffer(table.column("bands")), _buffer(table.column("signature")))
-    return ids, strata, index
-
-
-def _buffer(column: pa.ChunkedArray) -> bytes:
-    """The concatenated values of a fixed-size binary column."""
-    array = column.combine_chunks()
-    width = array.type.byte_width
-    data = array.buffers()[1]
-    return (
-        b"" if data is None else data[array.offset * width : (array.offset + len(array)) * width].to_pybytes()
-    )
-
-
 def _duplicate_ids(ids: list[str], log: IncidentLog) -> None:
     if len(set(ids)) < len(ids):
         for doc, count in sorted(Counter(ids).items()):
             if count > 1:
                 log.error("BUILD_DUPLICATE_ID", f"{count} records have this id", record=doc)
-
-
-def _near_duplicates(
-    index: minhash.LSHIndex, work: Path, threshold: float
-) -> tuple[list[tuple[int, int, float]], int]:
-    """Verified near-duplicate pairs ``(i, j, jaccard)`` and the number of candidates checked.
-
-    Texts are read back from the documents spool in record order and a document's exact
-    shingle set is kept only until its last candidate partner has been seen, so memory
-    follows the candidates that are open at once, not all of them.
-    """
-    candidates = index.candidates(max(0.0, threshold - ESTIMATE_MARGIN))
-    partners: dict[int, list[int]] = {}
-    last: dict[int, int] = {}
-    for i, j in candidates:
-        partners.setdefault(j, []).append(i)
-        last[i] = max(last.get(i, j), j)
-        last[j] = max(last.get(j, j), j)
-    sets: dict[int, set[int]] = {}
-    found = []
-    for _first, table in spool.read(work, "documents", (spool.DOC, "text")) if candidates else ():
-        texts = table.column("text")
-        for k, doc in enumerate(table.column(spool.DOC).to_pylist()):
-            if doc not in last:
-                continue
-            sets[doc] = minhash.shingles(texts[k].as_py())
-            for i in partners.get(doc, ()):
-                score = minhash.jaccard(sets[i], sets[doc])
-                if score >= threshold:
-                    found.append((i, doc, score))
-            for done in [x for x in (doc, *partners.get(doc, ())) if last[x] <= doc]:
-                sets.pop(done, None)
-    return sorted(found), len(candidates)
 
 
 def _distribute_config(
@@ -293,18 +164,18 @@ def build_dataset(
         work = stage / ".work"
         work.mkdir()
         maker = ChunkBuilder(inv, {c: features[c].arrow_schema for c in CONFIGS}, work)
-        scan = _scan(records, maker, annotations_of, jobs)
+        scan = scan_records(records, maker, annotations_of, jobs)
         if log is not None:
             log.extend(scan.log)
             scan.log = log
         if not scan.documents:
             raise FuratError("no records to build; run `furat ingest` first")
-        ids, strata, index = _read_back(work)
+        ids, strata, index = read_index(work)
         _duplicate_ids(ids, scan.log)
         if scan.log.has_errors:
             raise BuildFailed(f"{len(scan.log.errors)} error(s); nothing was written", scan.log)
         threshold = assignment.near_duplicate_jaccard
-        pairs, checked = _near_duplicates(index, work, threshold)
+        pairs, checked = near_duplicates(index, work, threshold)
         del index  # free the sketches before the parquet pass
         plan = plan_splits(ids, strata, [(i, j) for i, j, _ in pairs], assignment, data_version)
         report = overlap_report(
@@ -369,16 +240,6 @@ def _leaks(report: Mapping[str, Any]) -> IncidentLog:
             message = f"near-duplicate of {pair['b']} (Jaccard {pair['jaccard']}) across train and test"
             log.error("BUILD_TRAIN_TEST_OVERLAP", message, record=pair["a"])
     return log
-
-
-def minhash_method() -> dict[str, Any]:
-    """The near-duplicate method's parameters, recorded in ``overlap.json``."""
-    return {
-        "shingles": f"word-start character {minhash.SHINGLE}-grams of textnorm.fold()ed text",
-        "minhash": f"one-permutation, {minhash.BINS} bins",
-        "lsh": {"bands": minhash.BANDS, "rows": minhash.ROWS},
-        "verified": "exact Jaccard of shingle sets",
-    }
 
 
 def carry_over(previous: Path, stage: Path) -> None:
