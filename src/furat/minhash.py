@@ -121,7 +121,6 @@ _SEPARATOR = chr(0xE000)  # private use: the first byte the key alphabet leaves 
 _SEPARATOR_BYTE = len(KEY_ALPHABET)
 _NONE: Ints = np.zeros(0, np.int64)
 _ESTIMATE_BLOCK = 1 << 16  # candidate pairs estimated at once (8 MiB of signature rows)
-_LANES = np.arange(SHINGLE)
 _C1, _C2 = np.uint64(0x9E3779B1), np.uint64(0x85EBCA77)  # odd 32-bit multipliers
 _EMPTY = np.iinfo(np.int64).max
 _BAND_HASHES = [hashlib.blake2b(digest_size=5, person=bytes([band])) for band in range(BANDS)]
@@ -151,9 +150,11 @@ def _windows(texts: Sequence[str], sbox: bytes | None = None) -> tuple[npt.NDArr
     alphabet leaves unused (so it survives encoding and folding as a byte of its own),
     whitespace runs collapsed with ``bytes.replace``, and each separator widened to
     ``SHINGLE`` spaces so no shingle reaches into the next text. The shingles are then
-    cut out with one array gather. ``sbox``, if given, is applied to every byte first
+    picked with one array gather. ``sbox``, if given, is applied to every byte first
     (the hash's first step, cheaper here in C than on the gathered shingles).
     """
+    if not texts:
+        return np.zeros(0, np.uint64), _NONE
     joined_text = _SEPARATOR.join(texts)
     several = len(texts) > 1
     if several and joined_text.count(_SEPARATOR) != len(texts) - 1:  # a text holds the separator
@@ -166,12 +167,15 @@ def _windows(texts: Sequence[str], sbox: bytes | None = None) -> tuple[npt.NDArr
     separators = np.flatnonzero(np.frombuffer(folded, np.uint8) == _SEPARATOR_BYTE) if several else _NONE
     joined = b" " + (folded.replace(bytes([_SEPARATOR_BYTE]), _PAD) if several else folded) + _PAD
     raw = np.frombuffer(joined, np.uint8)
-    starts = np.flatnonzero((raw[1:] != _SPACE) & (raw[:-1] == _SPACE)) + 1
-    data_array = raw if sbox is None else np.frombuffer(joined.translate(sbox), np.uint8)
-    windows = data_array[starts[:, None] + _LANES]
+    after = np.flatnonzero(raw[:-1] == _SPACE) + 1
+    starts = after[raw[after] != _SPACE]  # word starts: a non-space after a space
+    data = joined if sbox is None else joined.translate(sbox)
+    # every byte offset as a little-endian uint64 (unaligned, no copy); shingles are picked
+    lanes: npt.NDArray[np.uint64] = np.ndarray((len(data) - SHINGLE + 1,), "<u8", data, strides=(1,))
     # text k starts after the k-th separator, each separator having grown by SHINGLE - 1
     first = np.concatenate(([1], separators + 2 + (SHINGLE - 1) * np.arange(1, len(separators) + 1)))
-    return windows.reshape(-1).view("<u8"), np.searchsorted(first, starts, side="right") - 1
+    counts = np.diff(np.append(np.searchsorted(starts, first), len(starts)))
+    return lanes[starts], np.repeat(np.arange(len(texts)), counts)
 
 
 def shingles(text: str) -> set[int]:

@@ -275,10 +275,11 @@ def tokenize_batch(
 def _classify(cps: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint8]:
     """Class bits of each code point; those beyond the BMP are classified one by one."""
     table = _bmp_classes()
+    if not len(cps) or int(cps.max()) <= 0xFFFF:
+        bmp: npt.NDArray[np.uint8] = table[cps]
+        return bmp
     astral = cps > 0xFFFF
-    cls: npt.NDArray[np.uint8] = table[np.where(astral, 0, cps)] if astral.any() else table[cps]
-    if not astral.any():
-        return cls
+    cls: npt.NDArray[np.uint8] = table[np.where(astral, 0, cps)]
     for cp in np.unique(cps[astral]).tolist():
         cls[cps == cp] = _class_of(chr(cp))
     return cls
