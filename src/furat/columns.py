@@ -110,7 +110,8 @@ def _owner_names(names: Sequence[str], *levels: Sequence[int]) -> Callable[[int]
 
 @dataclass
 class Entities:
-    """Flat entity fields of a chunk (the parts the token configs reuse) and the column."""
+    """The ``entities`` column of some sources, and its flat fields: the token configs
+    look mentions up among the tokens and repeat their fields in ``entity_mentions``."""
 
     counts: list[int]
     ids: list[str]
@@ -122,7 +123,8 @@ class Entities:
     fields: dict[str, pa.Array]
 
     def select(self, keep: npt.NDArray[np.bool_]) -> Entities:
-        """The entities of the sources where ``keep`` is true (``column`` left as is)."""
+        """The flat fields of the sources where ``keep`` is true (the token configs' records);
+        ``column`` stays that of all sources."""
         if keep.all():
             return self
         rows = np.flatnonzero(np.repeat(keep, self.counts))
@@ -140,7 +142,8 @@ class Entities:
 
 @dataclass
 class Events:
-    """Flat event fields of a chunk (the parts the token configs reuse) and the column."""
+    """The ``events`` column of some sources, and its flat fields (triggers and arguments),
+    which the token configs extend with token offsets."""
 
     counts: list[int]
     items: list[Record]
@@ -154,7 +157,8 @@ class Events:
     argument_fields: dict[str, pa.Array]
 
     def select(self, keep: npt.NDArray[np.bool_]) -> Events:
-        """The events of the sources where ``keep`` is true (``column`` left as is)."""
+        """The flat fields of the sources where ``keep`` is true (the token configs' records);
+        ``column`` stays that of all sources."""
         if keep.all():
             return self
         rows = np.flatnonzero(np.repeat(keep, self.counts))
@@ -187,6 +191,7 @@ class LayerBuilder:
         self.stance_list: pa.DataType = schema.field("stance").type
 
     def entities(self, sources: Sequence[Record], names: Sequence[str]) -> Entities:
+        """The ``entities`` column; ``names`` are the sources' ids, for error messages."""
         items, counts = flatten(sources, "entities")
         kind = self.entity_list.value_type
         types = encode(
@@ -209,6 +214,7 @@ class LayerBuilder:
         return Entities(counts, ids, starts, ends, texts, np.array(types, np.int64), column, fields)
 
     def events(self, sources: Sequence[Record], names: Sequence[str]) -> Events:
+        """The ``events`` column (attributes default as the inventory says)."""
         enc = self.enc
         items, counts = flatten(sources, "events")
         owner = _owner_names(names, counts)
@@ -235,7 +241,9 @@ class LayerBuilder:
         mention_ids = [a["mention_id"] for a in arguments]
         roles = [a["role"] for a in arguments]
         argument_fields = {
-            "role": pa.array(encode(enc.role, roles, "role", _owner_names(names, counts, argument_counts))),
+            "role": pa.array(
+                encode(enc.role, roles, "role", _owner_names(names, counts, argument_counts)), pa.int64()
+            ),
             "mention_id": pa.array(mention_ids, pa.string()),
         }
         fields["arguments"] = list_array(
@@ -249,6 +257,7 @@ class LayerBuilder:
         )  # fmt: skip
 
     def stance(self, sources: Sequence[Record], names: Sequence[str]) -> pa.Array:
+        """The ``stance`` column: the items given, as they are (no ``NOT_MENTIONED`` filling)."""
         enc = self.enc
         items, counts = flatten(sources, "stance")
         owner = _owner_names(names, counts)

@@ -3,8 +3,9 @@
 Same rows as :func:`furat.configs.token_rows` (the definition, which the tests compare
 with), built for a whole chunk at once: :func:`furat.tokenize.tokenize_batch` gives every
 token of the chunk as arrays, mention and trigger spans are looked up among them with
-one sorted search, and BIO tags are painted with a cumulative sum. Only the choice of
-the outermost mentions and the resolution of argument ids walk mentions one by one.
+one sorted search, the outermost mentions are found with a running maximum, and BIO
+tags are painted with a cumulative sum. Only resolving argument ids (and choosing the
+outermost mentions in a chunk where two mentions cross) walks mentions one by one.
 """
 
 from __future__ import annotations
