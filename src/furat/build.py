@@ -47,7 +47,7 @@ from furat.incidents import IncidentLog
 from furat.labels import Inventory, load_project_inventory
 from furat.paths import Project
 from furat.scan import Annotations, Record, minhash_method, near_duplicates, read_index, scan_records
-from furat.shards import ROW_GROUP_ROWS, Written, deal
+from furat.shards import ROW_GROUP_ROWS, Written, deal, release_heap
 from furat.split import SPLITS, SplitFile, overlap_report, plan_splits
 from furat.version import read_version
 
@@ -111,10 +111,14 @@ def _distribute_config(
 
 
 def _distribute(
-    work: Path, stage: Path, features: Mapping[str, Any], codes: Sequence[int], max_bytes: int, jobs: int
+    work: Path,
+    stage: Path,
+    features: Mapping[str, Any],
+    split_of_doc: npt.NDArray[np.int8],
+    max_bytes: int,
+    jobs: int,
 ) -> dict[str, Written]:
     """Pass two, one config per thread (Arrow releases the GIL while it encodes and writes)."""
-    split_of_doc = np.array(codes, np.int8)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as threads:
         done = {
             config: threads.submit(
@@ -193,9 +197,12 @@ def build_dataset(
             assignment.entries.update(plan.new_entries)
             pending = _stage_file(splits_path, assignment.dumps())
             stack.callback(pending.unlink, missing_ok=True)
-            plan.new_entries.clear()
             assignment.entries.clear()
-        written = _distribute(work, stage, features, plan.split_codes, max_shard_bytes, jobs)
+        split_codes = np.array(plan.split_codes, np.int8)
+        documents = len(ids)
+        del ids, strata, plan  # per-document Python objects, not needed for the parquet pass
+        release_heap()
+        written = _distribute(work, stage, features, split_codes, max_shard_bytes, jobs)
         shutil.rmtree(work)
         atomic_write_text(
             stage / OVERLAP_FILE, json.dumps(report, ensure_ascii=False, indent=2) + "\n", mode=0o644
@@ -204,9 +211,9 @@ def build_dataset(
         stats = BuildStats(
             out_dir=str(out_dir),
             data_version=data_version,
-            documents=len(ids),
+            documents=documents,
             new_documents=new_documents,
-            documents_per_split={s: plan.split_codes.count(k) for k, s in enumerate(SPLITS)},
+            documents_per_split={s: int(np.count_nonzero(split_codes == k)) for k, s in enumerate(SPLITS)},
             rows={c: w.rows for c, w in written.items()},
             files={c: w.files for c, w in written.items()},
             num_bytes={c: w.num_bytes for c, w in written.items()},

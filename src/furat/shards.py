@@ -11,8 +11,10 @@ size, so shard counts follow the data's size; files get their Hub names
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,6 +60,31 @@ def release_memory() -> None:
     with the number of chunks instead of staying flat.
     """
     pa.default_memory_pool().release_unused()
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``, or None on a C library without it."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        trim: Callable[[int], int] = libc.malloc_trim
+    except (OSError, AttributeError):
+        return None
+    return trim
+
+
+_TRIM = _malloc_trim()
+
+
+def release_heap() -> None:
+    """:func:`release_memory`, and have the C heap give back its free pages too.
+
+    A parquet writer keeps every row group's metadata on the C heap until it closes, a
+    few megabytes per file at 100,000 documents; glibc keeps the freed pages, so without
+    this each config's metadata would stay resident while the next config is written.
+    """
+    release_memory()
+    if _TRIM is not None:
+        _TRIM(0)
 
 
 class ShardedParquet:
@@ -163,4 +190,5 @@ def deal(
             m.row_group(g).total_byte_size for m in metas for g in range(m.num_row_groups)
         )
         written.files[split] = [p.relative_to(folder.parent).as_posix() for p in paths]
+    release_heap()
     return written
