@@ -9,10 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from datasets import Features
 
+from furat import build as build_module
 from furat import scan as scan_module
 from furat import shards
 from furat.build import BuildFailed, BuildStats, build_dataset
@@ -267,3 +269,15 @@ def test_cli_reports_record_errors_and_writes_nothing(
     assert "[SPAN_TEXT_MISMATCH]" in captured.err and "nothing was written" in captured.err
     assert files(tmp_path) == before
     assert not project.splits_file.exists()
+
+
+def test_read_ahead_keeps_order_and_passes_errors_on() -> None:
+    tables = [[pa.table({"k": [k]})] for k in range(5)]
+    assert [t[0]["k"][0].as_py() for t in build_module._one_ahead(iter(tables))] == list(range(5))
+
+    def failing() -> Iterator[list[pa.Table]]:
+        yield tables[0]
+        raise OSError("spool gone")
+
+    with pytest.raises(OSError, match="spool gone"):
+        list(build_module._one_ahead(failing()))
