@@ -14,7 +14,6 @@ import pyarrow.parquet as pq
 import pytest
 from datasets import Features
 
-from furat import build as build_module
 from furat import scan as scan_module
 from furat import shards
 from furat.build import BuildFailed, BuildStats, build_dataset
@@ -273,11 +272,11 @@ def test_cli_reports_record_errors_and_writes_nothing(
 
 def test_read_ahead_keeps_order_and_passes_errors_on() -> None:
     tables = [[pa.table({"k": [k]})] for k in range(5)]
-    assert [t[0]["k"][0].as_py() for t in build_module._one_ahead(iter(tables))] == list(range(5))
+    assert [t[0]["k"][0].as_py() for t in shards.one_ahead(iter(tables))] == list(range(5))
 
     def failing() -> Iterator[list[pa.Table]]:
         yield tables[0]
         raise OSError("spool gone")
 
     with pytest.raises(OSError, match="spool gone"):
-        list(build_module._one_ahead(failing()))
+        list(shards.one_ahead(failing()))

@@ -100,28 +100,14 @@ def _distribute_config(
     """Read one config's rows back from the spools and deal them into per-split parquet shards.
 
     Each chunk's rows are split first and then taken once per split, joined columns
-    included, so an article's text is copied once per stance row, not three times. The
-    next chunk is read and split while the parquet writer encodes this one.
+    included, so an article's text is copied once per stance row, not three times.
     """
     chunks = (
         [chunk.take(np.flatnonzero(codes == k)) for k in range(len(SPLITS))]
         for chunk in spool.config_chunks(work, config, schema)
         for codes in [split_of_doc[chunk.docs]]
     )
-    return deal(_one_ahead(chunks), SPLITS, stage / config, schema, ROW_GROUP_ROWS[config], max_bytes)
-
-
-def _one_ahead(items: Iterator[list[pa.Table]]) -> Iterator[list[pa.Table]]:
-    """``items``, each produced by a helper thread while the caller works on the previous one.
-
-    Reading a chunk back and taking its rows (copies, without the GIL) then overlaps the
-    parquet encoding; one chunk ahead keeps memory flat.
-    """
-    with ThreadPoolExecutor(max_workers=1) as ahead:
-        upcoming = ahead.submit(next, items, None)
-        while (item := upcoming.result()) is not None:
-            upcoming = ahead.submit(next, items, None)
-            yield item
+    return deal(chunks, SPLITS, stage / config, schema, ROW_GROUP_ROWS[config], max_bytes)
 
 
 def _distribute(

@@ -14,10 +14,11 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import pyarrow as pa
 import pyarrow.parquet as _pq
@@ -38,6 +39,7 @@ PARQUET_OPTIONS: dict[str, Any] = {
     "write_page_index": False,
     "use_compliant_nested_type": True,
 }
+T = TypeVar("T")
 ROW_GROUP_ROWS = {"documents": 256, "ner": 512, "events": 256, "stance": 1200, "annotations": 256}
 
 
@@ -88,7 +90,7 @@ def release_heap() -> None:
 
 
 class ShardedParquet:
-    """Writes one config/split as fixed-size row groups, opening a new shard past a size.
+    """Writes one config/split's row groups, opening a new shard past a size.
 
     A split without rows gets no file at all (and a config without rows no folder):
     ``datasets`` refuses to load a declared split that has no data, and the card lists
@@ -98,26 +100,9 @@ class ShardedParquet:
     def __init__(self, folder: Path, split: str, schema: pa.Schema, group_rows: int, max_bytes: int):
         self.folder, self.split, self.schema = folder, split, schema
         self.group_rows, self.max_bytes = group_rows, max_bytes
-        self.pending: list[pa.Table] = []
-        self.pending_rows = 0
         self.shards: list[Path] = []
         self.sink: Any = None
         self.writer: Any = None
-
-    def write(self, rows: pa.Table) -> None:
-        """Queue ``rows``; every full row group is written at once."""
-        if rows.num_rows:
-            self.pending.append(rows)
-            self.pending_rows += rows.num_rows
-        if self.pending_rows < self.group_rows:
-            return
-        table = pa.concat_tables(self.pending)
-        done = 0
-        while self.pending_rows - done >= self.group_rows:
-            self._write_group(table.slice(done, self.group_rows))
-            done += self.group_rows
-        rest = table.slice(done)
-        self.pending, self.pending_rows = [rest], rest.num_rows
 
     def _open(self) -> None:
         self.folder.mkdir(exist_ok=True)
@@ -126,11 +111,11 @@ class ShardedParquet:
         self.sink = pa.OSFile(str(path), "wb")
         self.writer = pq.ParquetWriter(self.sink, self.schema, **parquet_options(self.schema))
 
-    def _write_group(self, table: pa.Table) -> None:
+    def write_group(self, table: pa.Table) -> None:
+        """Write one row group (contiguous arrays, from :class:`RowGroups`)."""
         if self.writer is None:
             self._open()
-        # contiguous arrays: page boundaries must not depend on how input was batched
-        self.writer.write_table(table.combine_chunks(), row_group_size=self.group_rows)
+        self.writer.write_table(table, row_group_size=self.group_rows)
         release_memory()
         if self.sink.tell() >= self.max_bytes:
             self._close_shard()
@@ -142,9 +127,7 @@ class ShardedParquet:
             self.writer = None
 
     def close(self) -> list[Path]:
-        """Flush, close, and give the shards their final ``-0000K-of-0000N`` names."""
-        if self.pending_rows:
-            self._write_group(pa.concat_tables(self.pending))
+        """Close, and give the shards their final ``-0000K-of-0000N`` names."""
         self._close_shard()
         total = len(self.shards)
         final = []
@@ -153,6 +136,52 @@ class ShardedParquet:
             os.replace(tmp, dest)
             final.append(dest)
         return final
+
+
+class RowGroups:
+    """Cuts one split's rows, as they arrive, into row groups of exactly ``group_rows``
+    rows (the last one fewer), each made of contiguous arrays: page boundaries must not
+    depend on how the rows were batched on their way here."""
+
+    def __init__(self, group_rows: int) -> None:
+        self.group_rows = group_rows
+        self.pending: list[pa.Table] = []
+        self.pending_rows = 0
+
+    def add(self, rows: pa.Table) -> list[pa.Table]:
+        """Queue ``rows``; returns the row groups they complete."""
+        if rows.num_rows:
+            self.pending.append(rows)
+            self.pending_rows += rows.num_rows
+        if self.pending_rows < self.group_rows:
+            return []
+        table = pa.concat_tables(self.pending)
+        done, full = 0, []
+        while self.pending_rows - done >= self.group_rows:
+            full.append(table.slice(done, self.group_rows).combine_chunks())
+            done += self.group_rows
+        rest = table.slice(done)
+        self.pending, self.pending_rows = [rest], rest.num_rows
+        return full
+
+    def rest(self) -> list[pa.Table]:
+        """The last, shorter row group, if any rows are left."""
+        return [pa.concat_tables(self.pending).combine_chunks()] if self.pending_rows else []
+
+
+def one_ahead(items: Iterator[T]) -> Iterator[T]:
+    """``items``, each produced by a helper thread while the caller works on the previous one.
+
+    Reading the spool back, taking rows and assembling row groups (copies, which Arrow
+    makes without the GIL) then overlap the parquet encoding; one item ahead keeps
+    memory flat. Errors reach the caller when it asks for the item that failed.
+    """
+    done = object()
+    with ThreadPoolExecutor(max_workers=1) as ahead:
+        upcoming = ahead.submit(next, items, done)
+        while (item := upcoming.result()) is not done:
+            upcoming = ahead.submit(next, items, done)
+            yield cast(T, item)
 
 
 @dataclass
@@ -174,13 +203,14 @@ def deal(
 ) -> Written:
     """Write each chunk's rows, one table per split, into that split's shards.
 
-    Rows keep their order within a split. Paths in the result are relative to
-    ``folder.parent`` (the dataset folder), as the card and the Hub expect.
+    Rows keep their order within a split. Everything up to finished row groups happens
+    one group ahead in a helper thread (:func:`one_ahead`), so this thread only encodes
+    and writes. Paths in the result are relative to ``folder.parent`` (the dataset
+    folder), as the card and the Hub expect.
     """
     writers = [ShardedParquet(folder, split, schema, group_rows, max_bytes) for split in splits]
-    for tables in chunks:
-        for writer, table in zip(writers, tables, strict=True):
-            writer.write(table)
+    for code, group in one_ahead(_row_groups(chunks, len(splits), group_rows)):
+        writers[code].write_group(group)
     written = Written({}, {}, {})
     for split, writer in zip(splits, writers, strict=True):
         paths = writer.close()
@@ -192,3 +222,17 @@ def deal(
         written.files[split] = [p.relative_to(folder.parent).as_posix() for p in paths]
     release_heap()
     return written
+
+
+def _row_groups(
+    chunks: Iterable[Sequence[pa.Table]], splits: int, group_rows: int
+) -> Iterator[tuple[int, pa.Table]]:
+    """``(split code, row group)`` in the order the groups fill up, then the last groups."""
+    groups = [RowGroups(group_rows) for _ in range(splits)]
+    for tables in chunks:
+        for code, (cutter, rows) in enumerate(zip(groups, tables, strict=True)):
+            for group in cutter.add(rows):
+                yield code, group
+    for code, cutter in enumerate(groups):
+        for group in cutter.rest():
+            yield code, group
