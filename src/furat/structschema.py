@@ -52,9 +52,10 @@ _SIMPLE = re.compile(r"\^(\[(?:[^\]\\]|\\.)+\](?:\+|\{\d+\}))\$")
 _SEP = "\x00"
 
 
-def _path_source(steps: tuple[Step, ...]) -> str:
-    """A comprehension that lists the values ``steps`` reach from ``d``, as Python source."""
-    current, clauses = "x0", ["for x0 in (d,)"]
+def _path_source(steps: tuple[Step, ...], roots: str = "(d,)") -> str:
+    """A comprehension that lists the values ``steps`` reach from each of ``roots`` (a
+    record ``d`` alone by default), as Python source."""
+    current, clauses = "x0", [f"for x0 in {roots}"]
     for kind, arg in steps:
         if kind == "attr":
             current = f"{current}.{arg}"
@@ -83,6 +84,9 @@ class CompiledSchema:
     _checks: list[tuple[str, Callable[[Any], list[str]], Callable[[list[str]], object]]] = field(
         default_factory=list
     )
+    _chunk_checks: list[tuple[Callable[[Any], list[str]], Callable[[list[str]], object]]] = field(
+        default_factory=list
+    )
 
     def finish(self) -> None:
         """Compile one check per pattern: a bulk regex where the pattern allows it."""
@@ -90,7 +94,10 @@ class CompiledSchema:
             where = f"{', '.join(name for name, _ in places)}: a value does not match {pattern}"
             source = " + ".join(_path_source(steps) for _, steps in places)
             gather = eval(f"lambda d: {source}", {})  # source built above from identifiers only
-            self._checks.append((where, gather, _pattern_check(pattern)))
+            check = _pattern_check(pattern)
+            self._checks.append((where, gather, check))
+            source = " + ".join(_path_source(steps, "docs") for _, steps in places)
+            self._chunk_checks.append((eval(f"lambda docs: {source}", {}), check))
 
     def pattern_error(self, doc: Any) -> str | None:
         """The first pattern a value of ``doc`` (an instance of :attr:`type`) breaks, if any."""
@@ -98,6 +105,14 @@ class CompiledSchema:
             if not check(gather(doc)):
                 return where
         return None
+
+    def patterns_hold(self, docs: list[Any]) -> bool:
+        """Whether every value of every record in ``docs`` matches its pattern.
+
+        One gather and one regex per pattern for a whole chunk of records, instead of one
+        per record; when this is false, :meth:`pattern_error` finds the records.
+        """
+        return all(check(gather(docs)) for gather, check in self._chunk_checks)
 
 
 def _pattern_check(pattern: str) -> Callable[[list[str]], object]:

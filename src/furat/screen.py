@@ -1,0 +1,319 @@
+"""A chunk of records cleared of semantic problems at once, with array operations.
+
+:class:`furat.semantic.SemanticChecker` names every problem of one record; even with its
+bulk tests it costs more than parsing the record, because a record has ~60 spans, ~40
+mentions to nest and ~20 arguments and every small step has a per-record price. Nearly
+every record of a real corpus is clean, so :class:`Screen` answers a weaker question for
+hundreds of records together: which ones *might* have a problem. The spans, mentions,
+arguments and stance items of the whole chunk become flat columns (one C-level ``map``
+per field), texts are laid end to end in one string (and one UTF-32 code array) with
+separators between them, and every rule becomes a few ``numpy`` operations over those
+columns. Only the records it flags go through the exact checker.
+
+The contract is one-sided and tested that way (``tests/test_screen.py``): a record the
+screen clears has no semantic problem (:meth:`SemanticChecker.check` returns nothing).
+The screen may flag a clean record — a boundary only :func:`furat.spans.word_cut` can
+judge (tatweel, diacritics, enclitics), mentions with equal extents, nesting three deep,
+a 64-bit hash collision between two ids — which costs time, never correctness.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import operator
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from furat.labels import Inventory
+from furat.semantic import NOT_MENTIONED, SemanticChecker
+from furat.spans import SEPARATORS
+
+Ints = npt.NDArray[np.int64]
+Keys = npt.NDArray[np.uint64]
+Bools = npt.NDArray[np.bool_]
+_PRIME = np.uint64(0x100000001B3)  # FNV-1's 64-bit prime: mixes columns into one key
+
+#: between two texts (and around them): three separators, so the three characters before
+#: any span and the one after it always exist and never belong to another record
+_PAD = "\n\n\n"
+_SEP, _SPACE, _PROCLITIC, _WA_FA, _BI_LI_KA, _LETTER = 1, 2, 4, 8, 16, 32
+
+
+def _classes() -> npt.NDArray[np.uint8]:
+    """Character classes of the Basic Multilingual Plane, as bit flags (astral: none).
+
+    The same sets as :mod:`furat.placement` (``SEPARATORS``, ``str.isspace``, the
+    proclitic letters and ``_LETTER``), so the screen's word-edge test is that module's.
+    """
+    table = np.zeros(0x10000, dtype=np.uint8)
+    for ch in SEPARATORS:
+        table[ord(ch)] |= _SEP
+    table[[c for c in range(0x10000) if chr(c).isspace()]] |= _SPACE
+    for letters, flag in (("وفبلك", _PROCLITIC), ("وف", _WA_FA), ("بلك", _BI_LI_KA)):
+        table[[ord(ch) for ch in letters]] |= flag
+    for low, high in ((0x0621, 0x063A), (0x0641, 0x064A), (0x30, 0x39), (0x0660, 0x0669), (0x06F0, 0x06F9),
+                      (0x41, 0x5A), (0x61, 0x7A)):  # fmt: skip
+        table[low : high + 1] |= _LETTER
+    return table
+
+
+def _ints(values: Any, count: int) -> Ints:
+    return np.fromiter(values, dtype=np.int64, count=count)
+
+
+def _bools(values: Any, count: int) -> Bools:
+    return np.fromiter(values, dtype=np.bool_, count=count)
+
+
+def _flatten(lists: Sequence[Sequence[Any]], owner: Ints) -> tuple[list[Any], Ints]:
+    """The items of ``lists`` end to end, and for each item the ``owner`` of its list."""
+    counts = _ints(map(len, lists), len(lists))
+    return list(itertools.chain.from_iterable(lists)), np.repeat(owner, counts)
+
+
+def _columns(items: list[Any], *fields: str) -> list[list[Any]]:
+    """Fields of ``items`` as parallel lists, one C-level ``map`` per field.
+
+    Field by field rather than ``zip(*map(attrgetter(a, b), ...))``: no tuple per item, so
+    no garbage-collector passes over the chunk's structs while the columns are built.
+    """
+    return [list(map(operator.attrgetter(field), items)) for field in fields]
+
+
+def _hashes(values: Sequence[Any]) -> Keys:
+    """Python's hash of each value, as unsigned 64-bit keys (equal values, equal keys)."""
+    return np.fromiter(map(hash, values), dtype=np.int64, count=len(values)).view(np.uint64)
+
+
+def _mix(*columns: Any) -> Keys:
+    """One 64-bit key per row of integer ``columns``: equal rows always give equal keys.
+
+    Distinct rows may collide (odds ~2^-64 per pair); a collision can only make two
+    rows look like duplicates, which flags a record and never clears one.
+    """
+    key: Keys = np.zeros(len(columns[0]), dtype=np.uint64)
+    for column in columns:
+        key = (key * _PRIME) ^ np.asarray(column).astype(np.uint64)
+    return key
+
+
+def _twice(key: Keys) -> Ints:
+    """Indices of the rows whose key an earlier row (in sorted order) already has."""
+    order: Ints = np.argsort(key, kind="stable")
+    ordered = key[order]
+    repeats: Ints = order[1:][ordered[1:] == ordered[:-1]]
+    return repeats
+
+
+_sha256 = operator.methodcaller("hexdigest")
+_ENTITIES = operator.attrgetter("entities")
+_EVENTS = operator.attrgetter("events")
+_STANCE = operator.attrgetter("stance")
+_EVIDENCE = operator.attrgetter("evidence")
+_PARAGRAPHS = operator.attrgetter("paragraphs")
+_TEXT = operator.attrgetter("text")
+_SHA = operator.attrgetter("metadata.text_sha256")
+_GOLD = operator.attrgetter("provenance.gold")
+
+
+class Screen:
+    """Flags the records of a chunk that might break a semantic rule; see the module doc."""
+
+    def __init__(self, inv: Inventory, checker: SemanticChecker) -> None:
+        self._classes = _classes()
+        self._entity_code = {kind: k for k, kind in enumerate(inv.entity_ids)}
+        self._event_code = {ev.id: k for k, ev in enumerate(inv.event_types)}
+        roles = sorted({role for ev in inv.event_types for role in ev.role_ids})
+        self._role_code = {role: k for k, role in enumerate(roles)}
+        #: (event type, role, filler type) -> allowed; the last role row is "unknown role"
+        self._allowed = np.zeros((len(self._event_code), len(roles) + 1, len(self._entity_code)), np.bool_)
+        for event, role, kind in checker.allowed:
+            self._allowed[self._event_code[event], self._role_code[role], self._entity_code[kind]] = True
+        self._may_link = np.array([kind in checker.link_types for kind in inv.entity_ids], dtype=np.bool_)
+        actors = sorted({*checker.lineage, *checker.stance_targets})
+        self._actor_code = {actor: k for k, actor in enumerate(actors)}
+        #: actor -> the actors a mention of it counts for (itself and what it belongs to)
+        self._lineage = np.zeros((len(actors), len(actors)), dtype=np.int64)
+        for actor, kin in checker.lineage.items():
+            self._lineage[self._actor_code[actor], [self._actor_code[a] for a in kin]] = 1
+        self._targeted = np.array([a in checker.stance_targets for a in actors], dtype=np.bool_)
+        self._n_targets = len(set(checker.stance_targets))
+
+    def suspects(self, docs: Sequence[Any]) -> set[int]:
+        """Indices of the records of ``docs`` (schema-valid structs) to check exactly."""
+        n = len(docs)
+        if n == 0:
+            return set()
+        flagged = np.zeros(n, dtype=np.bool_)
+        everyone = np.arange(n, dtype=np.int64)
+        texts: list[str] = list(map(_TEXT, docs))
+        digests = map(_sha256, map(hashlib.sha256, map(str.encode, texts)))
+        flagged |= _bools(map(operator.ne, digests, map(_SHA, docs)), n)
+        sizes = _ints(map(len, texts), n)
+        base = np.zeros(n, dtype=np.int64)  # where each text starts in the joined string
+        base[1:] = np.cumsum(sizes[:-1] + len(_PAD))
+        base += len(_PAD)
+        joined = _PAD + _PAD.join(texts) + _PAD
+
+        paragraphs, p_rec = _flatten(list(map(_PARAGRAPHS, docs)), everyone)
+        if paragraphs:
+            bounds = np.array(paragraphs, dtype=np.int64).reshape(-1, 2)
+            flagged[p_rec[(bounds[:, 0] > bounds[:, 1]) | (bounds[:, 1] > sizes[p_rec])]] = True
+
+        entities, e_rec = _flatten(list(map(_ENTITIES, docs)), everyone)
+        events, v_rec = _flatten(list(map(_EVENTS, docs)), everyone)
+        items, s_rec = _flatten(list(map(_STANCE, docs)), everyone)
+        v_types, v_ids, triggers, arguments = _columns(events, "type", "id", "trigger", "arguments")
+        i_actors, i_labels, evidence_lists = _columns(items, "actor", "label", "evidence")
+        evidence, x_item = _flatten(evidence_lists, np.arange(len(items), dtype=np.int64))
+        spans = [*entities, *triggers, *evidence]
+        span_rec = np.concatenate([e_rec, v_rec, s_rec[x_item]])
+        starts_l, ends_l, surfaces = _columns(spans, "start", "end", "text")
+        m = len(spans)
+        starts, ends = _ints(starts_l, m), _ints(ends_l, m)
+        g_starts, g_ends = base[span_rec] + starts, base[span_rec] + ends
+        placed = self._placed(joined, sizes[span_rec], starts, ends, g_starts, surfaces)
+        flagged[span_rec[~placed]] = True
+
+        n_e, n_v = len(entities), len(events)
+        e_types, e_ids, e_actors, e_parents = _columns(entities, "type", "id", "actor", "parent")
+        e_codes = _ints(map(self._entity_code.__getitem__, e_types), n_e)
+        e_starts, e_ends = g_starts[:n_e], g_ends[:n_e]
+        e_keys = _mix(e_rec, _hashes(e_ids))
+        id_keys = np.concatenate([e_keys, _mix(v_rec, _hashes(v_ids))])
+        flagged[np.concatenate([e_rec, v_rec])[_twice(id_keys)]] = True
+        flagged[e_rec[_twice(_mix(e_starts, e_ends, e_codes))]] = True
+        linked = _bools(map(operator.is_not, e_actors, itertools.repeat(None)), n_e)
+        flagged[e_rec[linked & ~self._may_link[e_codes]]] = True
+        nested = (e_rec, e_starts, e_ends, e_ids, e_parents)
+        if not placed[:n_e].all():  # misplaced mentions (flagged) could overlap another record's
+            keep = placed[:n_e]
+            kept = (list(itertools.compress(column, keep)) for column in (e_ids, e_parents))
+            nested = (e_rec[keep], e_starts[keep], e_ends[keep], *kept)
+        flagged[self._nesting(*nested)] = True
+
+        v_codes = _ints(map(self._event_code.__getitem__, v_types), n_v)
+        flagged[v_rec[_twice(_mix(g_starts[n_e : n_e + n_v], g_ends[n_e : n_e + n_v], v_codes))]] = True
+        flagged[self._arguments(arguments, v_rec, v_codes, e_rec, e_ids, e_keys, e_codes)] = True
+
+        linked_actors = list(itertools.compress(e_actors, linked))
+        links = np.zeros((n, len(self._actor_code)), dtype=np.int64)
+        links[e_rec[linked], _ints(map(self._actor_code.__getitem__, linked_actors), len(linked_actors))] = 1
+        mentioned: Bools = (links @ self._lineage) > 0  # a YPG mention counts for the SDF too
+        flagged[self._stance(s_rec, i_actors, i_labels, mentioned, docs)] = True
+        n_x = len(evidence)
+        flagged[s_rec[x_item[_twice(_mix(x_item, g_starts[m - n_x :], g_ends[m - n_x :]))]]] = True
+        return set(np.flatnonzero(flagged).tolist())
+
+    def _placed(
+        self, joined: str, size: Ints, starts: Ints, ends: Ints, g_starts: Ints, surfaces: Sequence[str]
+    ) -> Bools:
+        """Per span: inside its text, equal to its slice, and clear of words at both edges.
+
+        The test of :class:`furat.placement.Placement` (whose exact fallback decides any
+        span this one rejects): no whitespace edge, a separator after the end, and before
+        the start a separator or a bare proclitic (و ف ب ل ك, or و/ف + ب/ل/ك) after one.
+        Only the characters around each span are classified, not the whole text.
+        """
+        m = len(starts)
+        lengths = _ints(map(len, surfaces), m)
+        ok = (ends <= size) & (ends - starts == lengths)
+        ok &= _bools(map(joined.startswith, surfaces, g_starts.tolist()), m)
+        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+        first = np.where(ok, g_starts, 3)  # a misplaced span may point anywhere: look elsewhere
+        after = first + np.where(ok, lengths, 0)
+        around = np.stack([first - 3, first - 2, first - 1, first, after - 1, after])
+        c3, c2, c1, c0, last, next_ = self._classes[np.minimum(codes[around], 0xFFFF)]
+        ok &= (c0 & _SPACE == 0) & (last & _SPACE == 0) & (next_ & _SEP != 0)
+        after_proclitic = (c2 & _SEP != 0) & (c1 & _PROCLITIC != 0)
+        after_pair = (c3 & _SEP != 0) & (c2 & _WA_FA != 0) & (c1 & _BI_LI_KA != 0)
+        ok &= (c1 & _SEP != 0) | ((after_proclitic | after_pair) & (c0 & _LETTER != 0))
+        placed: Bools = ok.astype(np.bool_)
+        return placed
+
+    @staticmethod
+    def _nesting(
+        rec: Ints, starts: Ints, ends: Ints, ids: Sequence[str], given: Sequence[str | None]
+    ) -> Ints:
+        """Records whose mentions might cross, or whose ``parent`` might not be the smallest
+        strictly enclosing mention.
+
+        Offsets are into the joined texts, so one pass covers the chunk. In canonical order
+        (start, then longest first) a mention overlaps an earlier one only if it starts
+        before the furthest end so far. Decided here: no overlap (no parent) and the usual
+        pair — one mention overlapping only the one before it, in the same record, inside
+        it (its parent) or across it (a crossing). Longer runs and equal extents are flagged.
+        """
+        n = len(starts)
+        orphan = _bools(map(operator.is_not, given, itertools.repeat(None)), n)  # has a parent
+        if n < 2:
+            return rec[orphan]
+        order = np.lexsort((-ends, starts))
+        s, e, r = starts[order], ends[order], rec[order]
+        twins = (s[1:] == s[:-1]) & (e[1:] == e[:-1])
+        reach = np.maximum.accumulate(e)
+        inside = np.zeros(n, dtype=np.bool_)
+        inside[1:] = s[1:] < reach[:-1]
+        deep = inside[1:] & inside[:-1]  # a run of three or more overlapping mentions
+        pair = np.flatnonzero(inside)
+        wrong = (r[pair] != r[pair - 1]) | (e[pair] > e[pair - 1])
+        inner, outer = order[pair], order[pair - 1]
+        orphan[inner] = False  # the mentions with a computed parent are compared below
+        named = map(given.__getitem__, inner.tolist())
+        right = _bools(map(operator.eq, named, map(ids.__getitem__, outer.tolist())), len(inner))
+        return np.concatenate([r[1:][twins | deep], r[pair[wrong]], rec[orphan], rec[inner[~right]]])
+
+    def _arguments(
+        self,
+        arguments: Sequence[Sequence[Any]],
+        v_rec: Ints,
+        v_codes: Ints,
+        e_rec: Ints,
+        e_ids: Sequence[str],
+        e_keys: Keys,
+        e_codes: Ints,
+    ) -> Ints:
+        """Records with an argument whose role, reference or filler type might be wrong, or
+        which appears twice in its event.
+
+        References resolve through the 64-bit keys of (record, mention id), sorted once;
+        each hit is confirmed by comparing the ids themselves, so it is exact.
+        """
+        args, a_event = _flatten(arguments, np.arange(len(arguments), dtype=np.int64))
+        k = len(args)
+        if k == 0:
+            return a_event
+        roles, mentions = _columns(args, "role", "mention_id")
+        a_rec = v_rec[a_event]
+        unknown = len(self._role_code)
+        role_codes = _ints(map(self._role_code.get, roles, itertools.repeat(unknown)), k)
+        a_keys = _mix(a_rec, _hashes(mentions))
+        if len(e_keys):
+            sorter = np.argsort(e_keys)
+            at = sorter[np.minimum(np.searchsorted(e_keys, a_keys, sorter=sorter), len(e_keys) - 1)]
+            found = (e_keys[at] == a_keys) & (e_rec[at] == a_rec)
+            found &= _bools(map(operator.eq, map(e_ids.__getitem__, at.tolist()), mentions), k)
+            allowed = found & self._allowed[v_codes[a_event], role_codes, e_codes[at]]
+        else:
+            at, allowed = np.zeros(k, dtype=np.int64), np.zeros(k, dtype=np.bool_)
+        twice = _twice(_mix(a_event, role_codes, at))
+        return np.concatenate([a_rec[~allowed], a_rec[twice]])
+
+    def _stance(
+        self, s_rec: Ints, actors: Sequence[str], labels: Sequence[str], mentioned: Bools, docs: Sequence[Any]
+    ) -> Ints:
+        """Records whose stance items might repeat an actor, contradict the mentions
+        (``mentioned``: record x actor, lineage included) or miss a target."""
+        k = len(actors)
+        codes = _ints(map(self._actor_code.__getitem__, actors), k)
+        said = _bools(map(NOT_MENTIONED.__ne__, labels), k)
+        bad = [s_rec[said != mentioned[s_rec, codes]], s_rec[_twice(_mix(s_rec, codes))]]
+        gold = _bools(map("none".__ne__, map(_GOLD, docs)), len(docs))
+        targeted = self._targeted[codes]
+        answered = np.bincount(s_rec[targeted], minlength=len(docs))
+        bad.append(np.flatnonzero(gold & (answered != self._n_targets)))
+        return np.concatenate(bad)
