@@ -25,13 +25,13 @@ to one step:
 Targets: validate/parse <= 1.5; peak memory at N over N/10 <= 1.3 (streaming).
 
 Latest run (10,000 documents, 248 MB export, 131 MB of records; 2 shared vCPUs):
-validate_json/json.loads 2.05 (typed decode = parse + schema 0.39, semantic checks and
-patterns 1.65 on top): TARGET <= 1.5 MISSED; the schema stage alone runs faster than
-json.loads. Conversion 335 docs/s; peak memory 1k -> 10k: convert 1.02, validate 1.01,
-pipeline 1.04. Label Studio's CONLL2003 converter 57.9 s and 600 MB peak vs furat convert
-29.8 s (+ validate 4.8 s); mentions kept 400,000 (all levels) vs 343,122 B- tags (the
-outermost level only). The previous full run (100,000 documents, fastjsonschema +
-per-span checks) measured 3.44 for the same ratio.
+validate_lines/json.loads 1.48 interleaved (typed decode = parse + schema 0.40, the chunk
+screen, pattern checks and bookkeeping 1.08 on top); separate runs: parse 6,397 docs/s,
+validate_file 4,613 docs/s (1.39). Conversion 596 docs/s; peak memory 1k -> 10k: convert
+1.03, validate 1.02, pipeline 1.04. Label Studio's CONLL2003 converter 36.3 s and 599 MB
+peak vs furat convert 16.8 s (+ validate 2.2 s); mentions kept 400,000 (all levels) vs
+343,122 B- tags (the outermost level only). Earlier: 3.44 (fastjsonschema + per-span
+checks, 100,000 documents), 2.05 (msgspec types + per-record bulk rules).
 """
 
 from __future__ import annotations
