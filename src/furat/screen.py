@@ -109,11 +109,10 @@ def _twice(key: Keys) -> Ints:
     return repeats
 
 
-_sha256 = operator.methodcaller("hexdigest")
+_HEXDIGEST = operator.methodcaller("hexdigest")
 _ENTITIES = operator.attrgetter("entities")
 _EVENTS = operator.attrgetter("events")
 _STANCE = operator.attrgetter("stance")
-_EVIDENCE = operator.attrgetter("evidence")
 _PARAGRAPHS = operator.attrgetter("paragraphs")
 _TEXT = operator.attrgetter("text")
 _SHA = operator.attrgetter("metadata.text_sha256")
@@ -151,7 +150,7 @@ class Screen:
         flagged = np.zeros(n, dtype=np.bool_)
         everyone = np.arange(n, dtype=np.int64)
         texts: list[str] = list(map(_TEXT, docs))
-        digests = map(_sha256, map(hashlib.sha256, map(str.encode, texts)))
+        digests = map(_HEXDIGEST, map(hashlib.sha256, map(str.encode, texts)))
         flagged |= _bools(map(operator.ne, digests, map(_SHA, docs)), n)
         sizes = _ints(map(len, texts), n)
         base = np.zeros(n, dtype=np.int64)  # where each text starts in the joined string
