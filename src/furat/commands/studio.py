@@ -1,4 +1,4 @@
-"""``furat studio up|down|status|push|pull|preannotate``: the annotation workflow.
+"""``furat studio up|down|status|push|submit|pull|preannotate``: the annotation workflow.
 
 Thin layer over :mod:`furat.studio`: it resolves project paths, prints one short report
 per action, and leaves every failure to :class:`~furat.errors.FuratError` (one line, no
@@ -10,19 +10,23 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from furat import gazetteer
+from furat.commands.convert import report_incidents
+from furat.convert import display_name
 from furat.errors import FuratError
 from furat.fsutil import atomic_write_text
 from furat.ingest import read_manifest
 from furat.labels import load_project_inventory
 from furat.paths import Project, find_project
-from furat.studio import connect, pull, push, server
+from furat.studio import connect, pull, push, server, submit
 from furat.studio.client import StudioClient
 from furat.studio.credentials import ENV_URL, StudioState, local_credentials, mask
+from furat.validate import validate_file
 
 DEFAULT_TITLE = "Furat"
 
@@ -136,6 +140,41 @@ def _push(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_records(project: Project, path: Path) -> list[tuple[str, dict[str, Any]]]:
+    """The records of a JSON-lines file, each with its ``file:line``; refused on any error."""
+    if not path.is_file():
+        raise FuratError(f"{path}: no such records file")
+    inv = load_project_inventory(project)
+    shown = display_name(path, project.root)
+    log, _count = validate_file(path, inv, display=shown)
+    if log.has_errors:
+        report_incidents(log, "text", sys.stdout)
+        raise FuratError(f"{shown}: {len(log.errors)} validation error(s); nothing was submitted")
+    out: list[tuple[str, dict[str, Any]]] = []
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, 1):
+            if line.strip():
+                out.append((f"{shown}:{number}", json.loads(line)))
+    return out
+
+
+def _submit(args: argparse.Namespace) -> int:
+    project = find_project(args.root)
+    records = _read_records(project, Path(args.records))
+    inv = load_project_inventory(project)
+    with connect.connect(project) as client:
+        found = client.find_project(args.project)
+        if found is None:
+            raise FuratError(f"no project {args.project!r} on {client.url}: run `furat studio push` first")
+        report = submit.submit(client, found.id, records, inv, ground_truth=args.ground_truth,
+                               progress=print)  # fmt: skip
+    kind = "ground-truth annotation(s)" if args.ground_truth else "annotation(s)"
+    print(f"created {len(report.created)} {kind} as user {report.user_id} in project "
+          f"{args.project!r}; {len(report.skipped)} article(s) already annotated by this user "
+          "were left alone")  # fmt: skip
+    return 0
+
+
 def _pull(args: argparse.Namespace) -> int:
     project = find_project(args.root)
     with connect.connect(project) as client:
@@ -182,6 +221,7 @@ def register(sub: Any) -> None:
     for name, func, text in (
         ("status", _status, "show the server, the token check and the project"),
         ("push", _push, "create/update the project; import new articles with pre-annotations"),
+        ("submit", _submit, "add records (JSON lines) as the token user's annotations"),
         ("pull", _pull, "write a snapshot export to annotation/exports/"),
     ):
         verb = verbs.add_parser(name, help=text)
@@ -194,6 +234,10 @@ def register(sub: Any) -> None:
             flag("--skip-changed", action="store_true", help="push the rest when texts changed")
             flag("--no-predictions", action="store_true", help="send tasks without pre-annotations")
             flag("--batch-size", type=int, default=push.BATCH_TASKS, help="tasks per request")
+        if name == "submit":
+            verb.add_argument("records", metavar="FILE.jsonl", help="canonical records to submit")
+            verb.add_argument("--ground-truth", action="store_true",
+                              help="mark the annotations as ground truth (adjudicated gold)")  # fmt: skip
 
     pre = verbs.add_parser("preannotate", help="write the gazetteer's predictions as JSON lines")
     pre.add_argument("--out", type=Path, required=True, help="output .jsonl file")
