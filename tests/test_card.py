@@ -128,20 +128,32 @@ def test_agreement_numbers_on_a_worked_example(inventory: Inventory) -> None:
 
     Entity F1 = 2·1 / (2·1 + 2) = 0.5. Stance: observed 1/2; pooled labels FAVOR 2/4,
     AGAINST 1/4, NEUTRAL 1/4 give expected 0.375, so Scott's π = 0.125 / 0.625 = 0.2.
+    Both have the same trigger (F1 1.0); a gives it one argument, b that one and another
+    (F1 = 2·1 / (2·1 + 1) = 2/3). The shared mention carries the same actor (1.0). The
+    adjudicator's ground-truth row and a cancelled row are left out of every figure.
     """
     import pyarrow as pa
 
     from furat.corpusstats import agreement
 
-    def row(who: str, second_type: int, second_label: int, cancelled: bool = False) -> dict[str, object]:
+    def row(who: str, second_type: int, second_label: int, *, truth: bool = False,
+            cancelled: bool = False, extra_argument: bool = False) -> dict[str, object]:
+        arguments = [{"role": "place", "mention_id": "m1"}]
+        if extra_argument:
+            arguments.append({"role": "time", "mention_id": "m2"})
         return {
-            "id": "d1", "annotator": who, "was_cancelled": cancelled,
-            "entities": [{"start": 0, "end": 3, "type": 0}, {"start": 5, "end": 8, "type": second_type}],
+            "id": "d1", "annotator": who, "ground_truth": truth, "was_cancelled": cancelled,
+            "entities": [{"id": "m1", "start": 0, "end": 3, "type": 0, "actor": "sdf"},
+                         {"id": "m2", "start": 5, "end": 8, "type": second_type, "actor": None}],
+            "events": [{"type": 3, "trigger": {"start": 10, "end": 15}, "arguments": arguments}],
             "stance": [{"actor": 0, "label": 0}, {"actor": 1, "label": second_label}],
         }  # fmt: skip
 
-    rows = [row("a", 1, 1), row("b", 2, 2), row("c", 2, 2, cancelled=True)]
+    rows = [row("a", 1, 1), row("b", 2, 2, extra_argument=True), row("c", 2, 2, cancelled=True),
+            row("lead", 0, 0, truth=True)]  # fmt: skip
     result = agreement(pa.Table.from_pylist(rows), inventory)
-    assert (result.annotators, result.shared_documents, result.pairs) == (2, 1, 1)
+    assert (result.annotators, result.shared_documents, result.pairs, result.adjudicated) == (2, 1, 1, 1)
     assert result.entity_f1 == pytest.approx(0.5)
     assert result.stance_observed == pytest.approx(0.5) and result.stance_pi == pytest.approx(0.2)
+    assert result.trigger_f1 == pytest.approx(1.0) and result.argument_f1 == pytest.approx(2 / 3)
+    assert result.actor_agreement == pytest.approx(1.0)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from itertools import combinations
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as _pc
 import pyarrow.parquet as _pq
 
+from furat import agreement as iaa
 from furat.errors import FuratError
 from furat.features import CONFIGS
 from furat.labels import Inventory
@@ -90,7 +90,7 @@ def layer_counts(documents: pa.Table) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class Agreement:
-    """Pairwise agreement over documents that two or more annotators labelled."""
+    """Pairwise agreement of independent annotations (ground truth excluded), per layer."""
 
     annotators: int
     shared_documents: int
@@ -99,6 +99,10 @@ class Agreement:
     stance_items: int = 0
     stance_observed: float | None = None
     stance_pi: float | None = None
+    trigger_f1: float | None = None
+    argument_f1: float | None = None
+    actor_agreement: float | None = None
+    adjudicated: int = 0
 
 
 @dataclass
@@ -114,42 +118,32 @@ class CorpusStats:
 
 
 def agreement(table: pa.Table, inv: Inventory) -> Agreement:
-    """Agreement on documents with annotations by two or more people (only those are read)."""
+    """Agreement of the independent annotations of documents two or more people labelled.
+
+    Ground-truth (adjudicated) annotations are left out of the pairs: an adjudicator
+    starts from the passes being compared, so counting them would inflate every figure.
+    They are counted as ``adjudicated``. Cancelled annotations never count.
+    """
     table = table.filter(pc.invert(table.column("was_cancelled")))
+    adjudicated = 0
+    if "ground_truth" in table.column_names:
+        truth = table.column("ground_truth")
+        adjudicated = pc.count_distinct(table.filter(truth).column("id")).as_py()
+        table = table.filter(pc.invert(truth))
     annotators = pc.count_distinct(table.column("annotator")).as_py()
     per_doc = table.group_by("id").aggregate([("annotator", "count_distinct")])
     shared_ids = per_doc.filter(pc.greater(per_doc.column("annotator_count_distinct"), 1)).column("id")
     if len(shared_ids) == 0:
-        return Agreement(annotators, 0)
-    shared: dict[str, list[dict[str, Any]]] = {}
+        return Agreement(annotators, 0, adjudicated=adjudicated)
+    shared: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     for row in table.filter(pc.is_in(table.column("id"), value_set=shared_ids)).to_pylist():
-        shared.setdefault(row["id"], []).append(row)
-    tp = fp_fn = 0
-    same = 0
-    pairs: list[tuple[str, str]] = []
-    n_pairs = 0
-    for group in shared.values():
-        for a, b in combinations(group, 2):
-            if a["annotator"] == b["annotator"]:
-                continue
-            n_pairs += 1
-            ents_a = {(e["start"], e["end"], e["type"]) for e in a["entities"]}
-            ents_b = {(e["start"], e["end"], e["type"]) for e in b["entities"]}
-            tp += len(ents_a & ents_b)
-            fp_fn += len(ents_a ^ ents_b)
-            st_a = {s["actor"]: s["label"] for s in a["stance"]}
-            st_b = {s["actor"]: s["label"] for s in b["stance"]}
-            for actor in sorted(st_a.keys() & st_b.keys()):
-                pairs.append((inv.stance_ids[st_a[actor]], inv.stance_ids[st_b[actor]]))
-                same += st_a[actor] == st_b[actor]
-    f1 = 2 * tp / (2 * tp + fp_fn) if (tp or fp_fn) else None
-    observed = pi = None
-    if pairs:
-        observed = same / len(pairs)
-        pooled = Counter(label for pair in pairs for label in pair)
-        expected = sum((c / (2 * len(pairs))) ** 2 for c in pooled.values())
-        pi = 1.0 if expected == 1 else (observed - expected) / (1 - expected)
-    return Agreement(annotators, len(shared), n_pairs, f1, len(pairs), observed, pi)
+        shared.setdefault(row["id"], []).append((row["annotator"], row))
+    result = iaa.pairwise(shared[doc] for doc in sorted(shared))
+    return Agreement(
+        annotators, len(shared), result.pairs, result.f1("entities"), len(result.stance),
+        result.stance_observed, result.stance_pi, result.f1("triggers"), result.f1("arguments"),
+        result.actor_agreement, adjudicated,
+    )  # fmt: skip
 
 
 def compute(dataset_dir: Path, inv: Inventory) -> CorpusStats:
@@ -183,7 +177,7 @@ def compute(dataset_dir: Path, inv: Inventory) -> CorpusStats:
         stats.outlets[split] = Counter(outlets)
     annotations = shard_files(dataset_dir, "annotations")
     if annotations:
-        columns = ["id", "annotator", "was_cancelled", "entities", "stance"]
+        columns = ["id", "annotator", "ground_truth", "was_cancelled", "entities", "events", "stance"]
         stats.agreement = agreement(
             pa.concat_tables(read_split(p, columns) for p in annotations.values()), inv
         )
@@ -247,12 +241,23 @@ def agreement_text(agreement: Agreement | None) -> str:
     def pct(value: float | None) -> str:
         return "n/a" if value is None else f"{value:.3f}"
 
+    adjudicated = (
+        f" {agreement.adjudicated} document(s) were then adjudicated; the adjudicated (ground-truth) "
+        "annotations are the published gold and are not part of these figures."
+        if agreement.adjudicated
+        else ""
+    )
     return "\n".join(
         [
-            f"Measured on {agreement.shared_documents} document(s) annotated by two or more of "
-            f"{agreement.annotators} annotators ({agreement.pairs} annotation pair(s)):",
+            f"Measured on {agreement.shared_documents} document(s) annotated independently by two "
+            f"or more of {agreement.annotators} annotators ({agreement.pairs} annotation "
+            f"pair(s)).{adjudicated}",
             "",
             f"- entity mentions, exact span and type, pairwise F1: {pct(agreement.entity_f1)}",
+            f"- actor links on mentions both annotated: agreement {pct(agreement.actor_agreement)}",
+            f"- event triggers, exact span and type, pairwise F1: {pct(agreement.trigger_f1)}",
+            "- event arguments, trigger span, role and filler span, pairwise F1: "
+            f"{pct(agreement.argument_f1)}",
             f"- stance, {agreement.stance_items} (document, actor) pair(s): observed agreement "
             f"{pct(agreement.stance_observed)}, Scott's π {pct(agreement.stance_pi)}",
         ]

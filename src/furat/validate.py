@@ -26,6 +26,7 @@ record id (:mod:`furat.intmap`), to catch duplicate records.
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -245,6 +246,28 @@ def validate_file(path: Path, inv: Inventory, *, display: str | None = None) -> 
     while chunk := list(itertools.islice(lines, CHUNK)):
         count += validator.validate_lines(chunk, log, source=name)
     return log, count
+
+
+def read_checked_file(
+    path: Path, inv: Inventory, *, display: str | None = None
+) -> tuple[list[tuple[str, dict[str, Any]]], IncidentLog]:
+    """A small records file's records, each with its ``file:line``, only if it validates.
+
+    For commands that act on a hand-prepared file as a whole (submit, compare): with any
+    error the list is empty and the log says why, so nothing downstream sees bad offsets.
+    """
+    name = display or path.as_posix()
+    if not path.is_file():
+        raise FuratError(f"{name}: no such records file")
+    log, _count = validate_file(path, inv, display=name)
+    if log.has_errors:
+        return [], log
+    out: list[tuple[str, dict[str, Any]]] = []
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, 1):
+            if line.strip():
+                out.append((f"{name}:{number}", json.loads(line)))
+    return out, log
 
 
 def checked_records(project: Project, inv: Inventory, log: IncidentLog) -> Iterator[dict[str, Any]]:

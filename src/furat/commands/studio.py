@@ -26,7 +26,7 @@ from furat.paths import Project, find_project
 from furat.studio import connect, pull, push, server, submit
 from furat.studio.client import StudioClient
 from furat.studio.credentials import ENV_URL, StudioState, local_credentials, mask
-from furat.validate import validate_file
+from furat.validate import read_checked_file
 
 DEFAULT_TITLE = "Furat"
 
@@ -142,20 +142,12 @@ def _push(args: argparse.Namespace) -> int:
 
 def _read_records(project: Project, path: Path) -> list[tuple[str, dict[str, Any]]]:
     """The records of a JSON-lines file, each with its ``file:line``; refused on any error."""
-    if not path.is_file():
-        raise FuratError(f"{path}: no such records file")
-    inv = load_project_inventory(project)
     shown = display_name(path, project.root)
-    log, _count = validate_file(path, inv, display=shown)
+    records, log = read_checked_file(path, load_project_inventory(project), display=shown)
     if log.has_errors:
         report_incidents(log, "text", sys.stdout)
         raise FuratError(f"{shown}: {len(log.errors)} validation error(s); nothing was submitted")
-    out: list[tuple[str, dict[str, Any]]] = []
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, 1):
-            if line.strip():
-                out.append((f"{shown}:{number}", json.loads(line)))
-    return out
+    return records
 
 
 def _submit(args: argparse.Namespace) -> int:
