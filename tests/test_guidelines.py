@@ -21,7 +21,8 @@ def test_every_arabic_example_is_quoted_from_the_seeds() -> None:
     manual = GENERATED.sub("", (REPO / "annotation" / "guidelines.md").read_text(encoding="utf-8"))
     manifest = (REPO / "annotation" / "articles.jsonl").read_text(encoding="utf-8").splitlines()
     clean = "\n".join(json.loads(line)["text"] for line in manifest)
-    raw = "\n".join(p.read_text(encoding="utf-8") for p in sorted((REPO / "annotation" / "raw").glob("*.txt")))
+    raw_files = sorted((REPO / "annotation" / "raw").glob("*.txt"))
+    raw = "\n".join(p.read_text(encoding="utf-8") for p in raw_files)
     examples = [m for m in re.findall(r"`([^`\n]+)`", manual) if ARABIC.search(m)]
     assert len(examples) > 300  # the manual is example-driven; a parsing slip would find none
     missing = [m for m in examples if m not in clean and m not in raw]

@@ -14,6 +14,7 @@ import pytest
 from datasets import load_dataset
 from test_release import release_two_versions, run_git
 
+from furat import cardtext
 from furat.checksums import verify
 from furat.cli import main
 from furat.errors import FuratError
@@ -51,11 +52,26 @@ def test_hub_without_token_says_how_to_set_it(
     assert "HF_TOKEN is not set" in err and "huggingface.co/settings/tokens" in err
 
 
+def test_hub_refuses_a_card_with_placeholders_or_another_repository(
+    released: Project, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("HF_TOKEN", SECRET)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert main(["--root", str(released.root), "publish", "--hub", cardtext.HUB_REPO_ID]) == 1
+    err = capsys.readouterr().err
+    assert "placeholder(s) 'ORG/', '.invalid'" in err and "src/furat/cardtext.py" in err
+    monkeypatch.setattr(cardtext, "PLACEHOLDER_MARKS", ())
+    assert main(["--root", str(released.root), "publish", "--hub", "someone/else"]) == 1
+    assert f"the card names the Hub repository {cardtext.HUB_REPO_ID!r}" in capsys.readouterr().err
+
+
 def test_hub_failure_is_reported_and_the_token_never_printed(
     released: Project, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("HF_TOKEN", SECRET)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(cardtext, "PLACEHOLDER_MARKS", ())  # as if the identity were set
+    monkeypatch.setattr(cardtext, "HUB_REPO_ID", "org/furat")
     assert main(["--root", str(released.root), "publish", "--hub", "org/furat"]) == 1
     out, err = capsys.readouterr()
     assert "could not publish to the Hub dataset org/furat" in err

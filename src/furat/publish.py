@@ -6,9 +6,11 @@ Only a release is published: the version is the one the built folder declares (i
 ``SHA256SUMS``. So what users download under ``revision="vX.Y.Z"`` is exactly what
 ``git show vX.Y.Z:dataset/...`` holds.
 
-Hub: the token is read from ``HF_TOKEN`` only (never an argument, so it is not in shell
-history or process lists) and never printed; error messages are scrubbed of it. The
-folder is uploaded as one commit (stale parquet shards removed) and tagged.
+Hub: the card must name this repository and a real contact (no placeholder), since a
+public copy is what rights holders and users read. The token is read from ``HF_TOKEN``
+only (never an argument, so it is not in shell history or process lists) and never
+printed; error messages are scrubbed of it. The folder is uploaded as one commit (stale
+parquet shards removed) and tagged.
 
 Git remote: the folder becomes the root of a dataset repository (the layout the Hub
 uses), committed on top of the remote branch's history and tagged, so
@@ -23,7 +25,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from furat import checksums
+from furat import cardtext, checksums
 from furat.croissant import CROISSANT_FILE
 from furat.errors import FuratError
 from furat.paths import Project
@@ -71,10 +73,33 @@ def _scrub(text: str, secret: str) -> str:
     return text.replace(secret, "***") if secret else text
 
 
+def check_card_identity(project: Project, repo_id: str) -> None:
+    """Refuse a public upload whose card names another repository or a placeholder contact.
+
+    The card tells users ``load_dataset("<repo id>")`` and where to send a takedown
+    request; on the Hub both must be real and must be this repository, or the first
+    rights holder who writes finds no one. The values live in :mod:`furat.cardtext`.
+    """
+    card = (project.dataset_dir / "README.md").read_text(encoding="utf-8")
+    marks = [m for m in cardtext.PLACEHOLDER_MARKS if m in card]
+    if marks:
+        raise FuratError(
+            f"{project.dataset_dir / 'README.md'} still has placeholder(s) {', '.join(map(repr, marks))} "
+            "in its repository and contact lines: set them in src/furat/cardtext.py, then rebuild "
+            "and release a new version"
+        )
+    if repo_id != cardtext.HUB_REPO_ID:
+        raise FuratError(
+            f"the card names the Hub repository {cardtext.HUB_REPO_ID!r}, not {repo_id!r}: publish "
+            "there, or change HUB_REPO_ID in src/furat/cardtext.py and release a new version"
+        )
+
+
 def publish_hub(project: Project, repo_id: str, *, private: bool = False) -> str:
     """Upload ``dataset/`` to the Hub dataset ``repo_id`` and tag it; return the commit id."""
     token = hub_token()
     version = published_version(project)
+    check_card_identity(project, repo_id)
     try:
         from huggingface_hub import HfApi  # optional dependency (extra "publish")
 
