@@ -74,6 +74,9 @@ RAI_TEXT = {
         "Entities (11 types, nested), events (ACLED-aligned types with trigger, arguments, "
         "modality, polarity) and document-level stance toward canonical actors, following "
         "annotation/guidelines.md generated from schema/labels.yaml.",
+        "Two independent annotation passes per article; an adjudication pass resolves their "
+        "disagreements by the guidelines and is marked ground truth (the published gold); "
+        "both passes are published in the annotations config.",
     ],
     "rai:dataAnnotationPlatform": ["Label Studio (local server), exports kept unchanged"],
     "rai:machineAnnotationTools": [
@@ -81,7 +84,7 @@ RAI_TEXT = {
         "annotators as suggestions to accept, correct or delete."
     ],
     "rai:annotatorDemographics": [
-        "Not recorded. Annotators are project members reading Modern Standard Arabic."
+        "Not recorded; annotators appear only as pseudonymous Label Studio user ids."
     ],
     "rai:dataBiases": [
         "Very few outlets (a Syrian opposition network, two pan-Arab outlets, a Lebanese site), "
@@ -234,8 +237,12 @@ def _annotations_per_item(stats: corpusstats.CorpusStats) -> str:
     agreement = stats.agreement
     if agreement is None or agreement.shared_documents == 0:
         return "One annotation per annotated document (no double annotation yet)."
-    return (f"{agreement.shared_documents} document(s) annotated by two or more annotators; "
-            "the others once.")  # fmt: skip
+    total = sum(stats.sizes.get("documents", {}).values())
+    rest = total - agreement.shared_documents
+    adjudicated = f", {agreement.adjudicated} of them adjudicated" if agreement.adjudicated else ""
+    others = f"; the other {rest} once" if rest > 0 else ""
+    return (f"{agreement.shared_documents} of {total} document(s) annotated independently by two or "
+            f"more annotators{adjudicated}{others}.")  # fmt: skip
 
 
 def write(
