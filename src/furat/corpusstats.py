@@ -90,7 +90,7 @@ def layer_counts(documents: pa.Table) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class Agreement:
-    """Pairwise agreement of independent annotations (ground truth excluded), per layer."""
+    """Pairwise agreement of independent annotations (adjudications excluded), per layer."""
 
     annotators: int
     shared_documents: int
@@ -120,25 +120,32 @@ class CorpusStats:
 def agreement(table: pa.Table, inv: Inventory) -> Agreement:
     """Agreement of the independent annotations of documents two or more people labelled.
 
-    Ground-truth (adjudicated) annotations are left out of the pairs: an adjudicator
-    starts from the passes being compared, so counting them would inflate every figure.
-    They are counted as ``adjudicated``. Cancelled annotations never count.
+    Two workflows mark gold in Label Studio. A reviewer may mark one of the passes as
+    ground truth: it is still an independent pass and is compared. Or an adjudicator adds
+    an annotation of their own, made from the passes: a document with a ground-truth
+    annotation *and* two or more other annotators is of that kind, and its ground truth is
+    left out of the pairs (comparing it with the passes it was made from would inflate
+    every figure) and counted as ``adjudicated``. Cancelled annotations never count.
     """
     table = table.filter(pc.invert(table.column("was_cancelled")))
-    adjudicated = 0
-    if "ground_truth" in table.column_names:
-        truth = table.column("ground_truth")
-        adjudicated = pc.count_distinct(table.filter(truth).column("id")).as_py()
-        table = table.filter(pc.invert(truth))
-    annotators = pc.count_distinct(table.column("annotator")).as_py()
     per_doc = table.group_by("id").aggregate([("annotator", "count_distinct")])
     shared_ids = per_doc.filter(pc.greater(per_doc.column("annotator_count_distinct"), 1)).column("id")
     if len(shared_ids) == 0:
-        return Agreement(annotators, 0, adjudicated=adjudicated)
-    shared: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        return Agreement(pc.count_distinct(table.column("annotator")).as_py(), 0)
+    shared: dict[str, list[dict[str, Any]]] = {}
     for row in table.filter(pc.is_in(table.column("id"), value_set=shared_ids)).to_pylist():
-        shared.setdefault(row["id"], []).append((row["annotator"], row))
-    result = iaa.pairwise(shared[doc] for doc in sorted(shared))
+        shared.setdefault(row["id"], []).append(row)
+    groups: list[list[tuple[str, dict[str, Any]]]] = []
+    adjudicated = 0
+    for doc in sorted(shared):
+        rows = shared[doc]
+        passes = [r for r in rows if not r.get("ground_truth")]
+        if len(passes) < len(rows) and len({r["annotator"] for r in passes}) > 1:
+            adjudicated += 1
+            rows = passes
+        groups.append([(r["annotator"], r) for r in rows])
+    annotators = len({who for group in groups for who, _row in group})
+    result = iaa.pairwise(groups)
     return Agreement(
         annotators, len(shared), result.pairs, result.f1("entities"), len(result.stance),
         result.stance_observed, result.stance_pi, result.f1("triggers"), result.f1("arguments"),
