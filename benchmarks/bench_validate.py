@@ -429,12 +429,66 @@ def run_child(step: str, proj: Path) -> dict[str, Any]:
     return result
 
 
+def report(res: dict[tuple[str, int], dict[str, Any]], projects: dict[int, Path], export: Path,
+           small: int, large: int) -> None:  # fmt: skip
+    """Print the ratios of the steps that ran."""
+    records = projects[large] / "records.jsonl"
+    mb = records.stat().st_size / 1e6
+    print(f"\nrecords file: {mb:,.0f} MB for {large:,} documents")
+    for n in (small, large):
+        inter = res.get(("ratio", n))
+        if inter is None:
+            continue
+        print(f"validation time / plain JSON parsing time, {n:,} documents (interleaved; target <= 1.5):")
+        p, fast, sch, tot = inter["parse_s"], inter["fast_parse_s"], inter["schema_s"], inter["total_s"]
+        print(f"  validate_lines (parse + schema + semantic) over json.loads: {tot / p:.2f}")
+        print(f"    of which typed decode (parse + schema) {sch / p:.2f}, the rest {(tot - sch) / p:.2f}")
+        print(f"  validate_lines over msgspec's untyped decode (the fastest plain parse): {tot / fast:.2f}")
+    parse, validate = res.get(("parse", large)), res.get(("validate", large))
+    if parse and validate:
+        print(
+            f"separate runs: parse {mb / parse['seconds']:.0f} MB/s, validate_file "
+            f"{mb / validate['seconds']:.0f} MB/s ({large / validate['seconds']:,.0f} docs/s), "
+            f"ratio {validate['seconds'] / parse['seconds']:.2f}"
+        )
+    conv = res.get(("convert", large))
+    if conv:
+        print(
+            f"conversion: {large / conv['seconds']:,.0f} docs/s, "
+            f"{export.stat().st_size / 1e6 / conv['seconds']:.0f} MB/s of export"
+        )
+    for step in ("convert", "validate", "pipeline", "parse"):
+        if (step, small) in res and (step, large) in res:
+            ratio = res[step, large]["maxrss_mb"] / res[step, small]["maxrss_mb"]
+            print(
+                f"peak memory {step:<9} {small:,} -> {large:,}: {res[step, small]['maxrss_mb']:.0f} -> "
+                f"{res[step, large]['maxrss_mb']:.0f} MB, ratio {ratio:.2f}  (target <= 1.3)"
+            )
+    ls = res.get(("ls-conll", large))
+    if ls and conv and validate:
+        print(
+            f"Label Studio SDK CONLL2003: {ls['seconds']:.1f} s vs furat convert {conv['seconds']:.1f} s "
+            f"(+ validate {validate['seconds']:.1f} s)"
+        )
+        print(
+            f"mentions kept: furat {conv['mentions']:,} (all levels; {conv['outermost']:,} outermost) "
+            f"vs CONLL2003 {ls['mentions']:,} B- tags"
+        )
+
+
+STEPS = ("convert", "parse", "validate", "pipeline", "ls-conll", "ratio")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--docs", type=int, default=100_000, help="documents in the large set (default 100000)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the generated data")
+    parser.add_argument(
+        "--steps", default=",".join(STEPS),
+        help=f"comma-separated subset of {','.join(STEPS)} (convert always runs; the report prints what ran)",
+    )  # fmt: skip
     parser.add_argument("--workdir", type=Path, help="where to generate (default: a new temporary folder)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--project", help=argparse.SUPPRESS)
@@ -456,7 +510,8 @@ def main() -> None:
         )
         res: dict[tuple[str, int], dict[str, Any]] = {}
         for n in (small, large):
-            for step in ("convert", "parse", "validate", "pipeline", "ls-conll", "ratio"):
+            # convert always runs first: it writes the records file the other steps read
+            for step in [s for s in STEPS if s == "convert" or s in args.steps.split(",")]:
                 res[step, n] = run_child(step, projects[n])
                 r = res[step, n]
                 if step == "ratio":
@@ -466,39 +521,7 @@ def main() -> None:
                     f"  peak {r['maxrss_mb']:7.0f} MB"
                     + (f"  errors {r['errors']} warnings {r['warnings']}" if "errors" in r else "")
                 )
-        records = projects[large] / "records.jsonl"
-        mb = records.stat().st_size / 1e6
-        parse, validate, inter = res["parse", large], res["validate", large], res["ratio", large]
-        print(f"\nrecords file: {mb:,.0f} MB for {large:,} documents")
-        print("validation time / plain JSON parsing time (interleaved, same lines; target <= 1.5):")
-        p, fast, sch, tot = inter["parse_s"], inter["fast_parse_s"], inter["schema_s"], inter["total_s"]
-        print(f"  validate_lines (parse + schema + semantic) over json.loads: {tot / p:.2f}")
-        print(f"    of which typed decode (parse + schema) {sch / p:.2f}, the rest {(tot - sch) / p:.2f}")
-        print(f"  validate_lines over msgspec's untyped decode (the fastest plain parse): {tot / fast:.2f}")
-        print(
-            f"  separate runs: parse {mb / parse['seconds']:.0f} MB/s, "
-            f"validate_file {mb / validate['seconds']:.0f} MB/s ({large / validate['seconds']:,.0f} docs/s)"
-        )
-        conv = res["convert", large]
-        print(
-            f"conversion: {large / conv['seconds']:,.0f} docs/s, "
-            f"{export.stat().st_size / 1e6 / conv['seconds']:.0f} MB/s of export"
-        )
-        for step in ("convert", "validate", "pipeline", "parse"):
-            ratio = res[step, large]["maxrss_mb"] / res[step, small]["maxrss_mb"]
-            print(
-                f"peak memory {step:<9} {small:,} -> {large:,}: {res[step, small]['maxrss_mb']:.0f} -> "
-                f"{res[step, large]['maxrss_mb']:.0f} MB, ratio {ratio:.2f}  (target <= 1.3)"
-            )
-        ls = res["ls-conll", large]
-        print(
-            f"Label Studio SDK CONLL2003: {ls['seconds']:.1f} s vs furat convert {conv['seconds']:.1f} s "
-            f"(+ validate {validate['seconds']:.1f} s)"
-        )
-        print(
-            f"mentions kept: furat {conv['mentions']:,} (all levels; {conv['outermost']:,} outermost) "
-            f"vs CONLL2003 {ls['mentions']:,} B- tags"
-        )
+        report(res, projects, export, small, large)
     finally:
         if args.keep:
             print(f"kept {tmp}")

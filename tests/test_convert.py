@@ -101,6 +101,49 @@ def test_non_utf8_export_is_malformed(tmp_path: Path) -> None:
     assert [i.code for i in log] == ["JSON_MALFORMED"]
 
 
+def test_a_download_cut_inside_an_arabic_letter_is_truncated_at_its_line(tmp_path: Path) -> None:
+    """An interrupted download of Arabic text usually stops inside a two-byte letter."""
+    data = json.dumps([{"id": 1}, {"id": 2, "data": {"text": "قسد\nتسيطر"}}], ensure_ascii=False, indent=1)
+    raw = data.encode("utf-8")
+    cut = raw.index("تسيطر".encode()) + 1  # inside the first letter
+    path = tmp_path / "cut.json"
+    path.write_bytes(raw[:cut])
+    for chunk in (1, 5, 1 << 20):
+        log = IncidentLog()
+        assert [t for _, t in iter_array(path, log, chunk=chunk)] == [{"id": 1}]
+        [incident] = list(log)
+        assert incident.code == "JSON_TRUNCATED" and f"byte {cut - 1}" in incident.message
+        assert incident.location.line == data[: data.index("تسيطر")].count("\n") + 1
+
+
+def test_a_bad_byte_is_located_by_line_and_byte(tmp_path: Path) -> None:
+    raw = '[\n {"id": 1},\n {"id": 2, "data": {"text": "دير"}}\n]'.encode()
+    bad = raw.index("دير".encode())  # the first byte of a letter
+    path = tmp_path / "bad.json"
+    path.write_bytes(raw[:bad] + b"\xff" + raw[bad + 1 :])
+    for chunk in (1, 4, 1 << 20):
+        log = IncidentLog()
+        list(iter_array(path, log, chunk=chunk))
+        [incident] = list(log)
+        assert (incident.code, incident.location.line) == ("JSON_MALFORMED", 3)
+        assert f"invalid start byte at byte {bad}" in incident.message
+
+
+@pytest.mark.parametrize(
+    ("content", "code", "line"),
+    [
+        ("[\n" + "[" * 100_000 + "]" * 100_000 + "\n]", "JSON_MALFORMED", 2),  # nesting, no RecursionError
+        ('[\n {"id": 1},\n\n', "JSON_TRUNCATED", 2),  # ends after a comma: at the comma's line
+    ],
+)
+def test_pathological_files_are_incidents(tmp_path: Path, content: str, code: str, line: int) -> None:
+    path = tmp_path / "e.json"
+    path.write_text(content, encoding="utf-8")
+    log = IncidentLog()
+    list(iter_array(path, log))
+    assert [(i.code, i.location.line) for i in log] == [(code, line)]
+
+
 def test_jsonl_reader_reports_each_bad_line_and_goes_on(tmp_path: Path) -> None:
     path = tmp_path / "r.jsonl"
     path.write_bytes(b'{"a": 1}\n{broken\n\n\xff\xfe\n{"a": 2}\n')
@@ -375,3 +418,51 @@ def test_a_real_label_studio_snapshot(inventory: Inventory) -> None:
     for record in conv.records:
         for span in [*record["entities"], *(v["trigger"] for v in record["events"])]:
             assert record["text"][span["start"] : span["end"]] == span["text"]
+
+
+# --- corrupt exports found by an independent adversarial export ---------------------------
+
+
+def _structure_incidents(conv: Conversion) -> list[tuple[str, int | None, int | None]]:
+    return [
+        (i.code, i.location.task, i.location.annotation)
+        for i in conv.incidents
+        if i.code == "EXPORT_STRUCTURE"
+    ]
+
+
+def test_a_lone_surrogate_refuses_the_task_without_a_traceback(tmp_path: Path, inventory: Inventory) -> None:
+    """JavaScript slicing can cut an emoji in half; the export then holds "\\ud800"."""
+    path = tmp_path / "export.json"
+    tasks = newer_tasks()
+    tasks[0]["annotations"][0]["result"][0]["id"] = "\ud800"
+    path.write_text(json.dumps(tasks), encoding="ascii")  # the escape, as an exporter writes it
+    conv = convert_exports([path], manifest(), inventory)
+    assert _structure_incidents(conv) == [("EXPORT_STRUCTURE", tasks[0]["id"], None)]
+    tasks = newer_tasks()
+    tasks[1]["data"]["text"] += "\udc00"
+    path.write_text(json.dumps(tasks), encoding="ascii")
+    conv = convert_exports([path], manifest(), inventory)
+    assert _structure_incidents(conv) == [("EXPORT_STRUCTURE", tasks[1]["id"], None)]
+
+
+@pytest.mark.parametrize("task_id", [2**63, -(2**63) - 1, 2**64])
+def test_a_task_id_beyond_64_bits_is_refused_in_any_export(
+    tmp_path: Path, inventory: Inventory, task_id: int
+) -> None:
+    tasks = newer_tasks()
+    tasks[0]["id"] = task_id
+    conv = convert(tasks, tmp_path, inventory)
+    [incident] = [i for i in conv.incidents if i.code == "EXPORT_STRUCTURE"]
+    assert str(task_id) in incident.message and conv.incidents.has_errors
+
+
+def test_an_annotation_without_completed_by_is_located_at_its_id(
+    tmp_path: Path, inventory: Inventory
+) -> None:
+    tasks = newer_tasks()
+    del tasks[0]["annotations"][1]["completed_by"]
+    conv = convert(tasks, tmp_path, inventory)
+    assert _structure_incidents(conv) == [
+        ("EXPORT_STRUCTURE", tasks[0]["id"], tasks[0]["annotations"][1]["id"])
+    ]

@@ -96,4 +96,5 @@ def test_two_annotators_turn_agreement_into_numbers(project_copy: Project, inven
     doc = json.loads((project_copy.dataset_dir / croissant.CROISSANT_FILE).read_text(encoding="utf-8"))
     analysis = doc["rai:dataAnnotationAnalysis"][0]
     assert "Measured on 5 document(s)" in analysis and "pairwise F1: 1.000" in analysis
-    assert doc["rai:annotationsPerItem"] == "5 of 5 document(s) annotated independently by two or more annotators."
+    expected = "5 of 5 document(s) annotated independently by two or more annotators."
+    assert doc["rai:annotationsPerItem"] == expected

@@ -27,13 +27,14 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import tempfile
 from array import array
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, Any, TypeGuard
 
 from furat.codes import make, report
 from furat.errors import FuratError
@@ -57,7 +58,12 @@ class Conversion:
     incidents: IncidentLog
 
 
-def _is_int(value: Any) -> bool:
+_INT64 = (-(2**63), 2**63 - 1)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_HALF = "a lone UTF-16 surrogate (half of a character, e.g. an emoji cut by the exporting tool)"
+
+
+def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -126,8 +132,7 @@ class Converter:
         data = task.get("data") if isinstance(task, dict) else None
         if not (
             isinstance(task, dict)
-            and isinstance(raw_tid, int)
-            and not isinstance(raw_tid, bool)
+            and _is_int(raw_tid)
             and isinstance(data, dict)
             and isinstance(data.get("text"), str)
             and isinstance(data.get("doc_id"), str)
@@ -141,6 +146,14 @@ class Converter:
             )
             return
         tid = raw_tid
+        if not _INT64[0] <= tid <= _INT64[1]:
+            message = f"task id {tid} is outside the 64-bit range of Label Studio ids"
+            report(self.log, "EXPORT_STRUCTURE", message, where)
+            return
+        if _SURROGATE.search(data["doc_id"]) or _SURROGATE.search(data["text"]):
+            message = f"data.text or data.doc_id of task {tid} holds {_HALF}"
+            report(self.log, "EXPORT_STRUCTURE", message, dataclasses.replace(where, task=tid))
+            return
         where = dataclasses.replace(where, task=tid, record=data["doc_id"])
         seen_in = self.tasks.get(tid)
         if seen_in is not None:
@@ -155,7 +168,11 @@ class Converter:
             report(self.log, "DOC_MULTIPLE_TASKS", f"tasks {other} and {tid} both hold {doc}", where)
             return
         entry = self._convert_task(task, data, where)
-        blob = json.dumps(entry, ensure_ascii=False).encode("utf-8")
+        try:
+            blob = json.dumps(entry, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            report(self.log, "EXPORT_STRUCTURE", f"an id, label or text of this task holds {_HALF}", where)
+            return
         slot = len(self.offsets)
         self.offsets.append(self.spill.seek(0, os.SEEK_END))  # reads may have moved it
         self.lengths.append(len(blob))
@@ -207,7 +224,8 @@ class Converter:
             annotator = annotator_id(ann.get("completed_by")) if isinstance(ann, dict) else None
             if not (isinstance(ann, dict) and _is_int(aid) and annotator is not None):
                 msg = "an annotation needs an integer id and completed_by (a user id)"
-                found.append(make("EXPORT_STRUCTURE", msg, where))
+                at = dataclasses.replace(where, annotation=aid) if _is_int(aid) else where
+                found.append(make("EXPORT_STRUCTURE", msg, at))
                 continue
             layers = self.reader.read(
                 ann.get("result", []), text, dataclasses.replace(where, annotation=aid), found

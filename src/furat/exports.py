@@ -17,6 +17,7 @@ without a timestamp in the name count as oldest.
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -61,8 +62,22 @@ def export_order(paths: Iterable[Path]) -> list[Path]:
     return sorted(paths, key=key, reverse=True)
 
 
+class BadBytes(Exception):
+    """The file is not UTF-8 at ``byte`` (on ``line``); ``cut`` if it ends inside a character."""
+
+    def __init__(self, byte: int, line: int, reason: str, *, cut: bool) -> None:
+        super().__init__(reason)
+        self.byte, self.line, self.reason, self.cut = byte, line, reason, cut
+
+
 class _Buffer:
-    """Decoded text of a file read in chunks, with the line number of the read position."""
+    """Decoded text of a file read in chunks, with the line number of the read position.
+
+    Bytes are decoded here, incrementally, rather than by a text-mode file, so that a bad
+    byte can be located by line and byte offset, and a file cut inside a multi-byte
+    character (an interrupted download of Arabic text stops there more often than not)
+    is told apart from a file that is not UTF-8 at all.
+    """
 
     def __init__(self, fh: Any, chunk: int) -> None:
         self.fh = fh
@@ -71,16 +86,31 @@ class _Buffer:
         self.pos = 0
         self.line = 1
         self.eof = False
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        self._bytes = 0  # bytes read so far
+
+    def _decode(self, data: bytes, *, final: bool) -> str:
+        pending = self._decoder.getstate()[0]
+        try:
+            return str(self._decoder.decode(data, final=final))
+        except UnicodeDecodeError as err:
+            start = self._bytes - len(data) - len(pending) + err.start
+            good = (pending + data)[: err.start].decode("utf-8", "replace")
+            line = self.line_of(len(self.text)) + good.count("\n")
+            cut = final and err.end >= len(pending + data)
+            raise BadBytes(start, line, err.reason, cut=cut) from None
 
     def fill(self, at_least: int = 0) -> bool:
         """Append more text (dropping what was consumed); ``False`` at end of file."""
         if self.eof:
             return False
         data = self.fh.read(max(self.chunk, at_least))
+        self._bytes += len(data)
+        text = self._decode(data, final=not data)
         if not data:
             self.eof = True
             return False
-        self.text = self.text[self.pos :] + data
+        self.text = self.text[self.pos :] + text
         self.pos = 0
         return True
 
@@ -108,6 +138,8 @@ def _decode_one(buf: _Buffer, decoder: json.JSONDecoder) -> tuple[Any, int] | js
     while True:
         try:
             value, end = decoder.raw_decode(buf.text, buf.pos)
+        except RecursionError:
+            return json.JSONDecodeError("values nested too deeply to read", buf.text, buf.pos)
         except json.JSONDecodeError as err:
             if buf.fill(at_least=len(buf.text) - buf.pos):
                 continue
@@ -128,11 +160,15 @@ def iter_array(
     name = display or str(path)
     decoder = json.JSONDecoder()
     try:
-        with path.open("r", encoding="utf-8", newline="") as fh:
+        with path.open("rb") as fh:
             yield from _walk(_Buffer(fh, chunk), decoder, log, name)
-    except UnicodeDecodeError as err:
-        where = Location(file=name)
-        report(log, "JSON_MALFORMED", f"not UTF-8 text ({err.reason} at byte {err.start})", where)
+    except BadBytes as err:
+        where = Location(file=name, line=err.line)
+        if err.cut:
+            message = f"the file ends inside a character (byte {err.byte}): an interrupted download?"
+            report(log, "JSON_TRUNCATED", message, where)
+        else:
+            report(log, "JSON_MALFORMED", f"not UTF-8 text ({err.reason} at byte {err.byte})", where)
     except OSError as err:
         report(log, "JSON_MALFORMED", f"cannot read the file: {err.strerror}", Location(file=name))
 
@@ -172,8 +208,12 @@ def _walk(buf: _Buffer, decoder: json.JSONDecoder, log: IncidentLog, name: str) 
             if char != ",":
                 _malformed(log, name, buf.line, f"expected ',' or ']' after task {count}, found {char!r}")
                 return
+            comma_line = buf.line
             buf.advance(buf.pos + 1)
-            buf.skip_ws()
+            if buf.skip_ws() == "":
+                message = f"the file ends after {count} task(s) and a ',', before the closing ']'"
+                report(log, "JSON_TRUNCATED", message, Location(file=name, line=comma_line))
+                return
         line = buf.line
         outcome = _decode_one(buf, decoder)
         if isinstance(outcome, json.JSONDecodeError):
