@@ -466,3 +466,13 @@ def test_an_annotation_without_completed_by_is_located_at_its_id(
     assert _structure_incidents(conv) == [
         ("EXPORT_STRUCTURE", tasks[0]["id"], tasks[0]["annotations"][1]["id"])
     ]
+
+
+def test_a_span_without_value_text_is_refused(tmp_path: Path, inventory: Inventory) -> None:
+    """Offsets from another tool (UTF-16, bytes) can only be caught against value.text."""
+    tasks = newer_tasks()
+    region = tasks[0]["annotations"][0]["result"][0]
+    del region["value"]["text"]
+    conv = convert(tasks, tmp_path, inventory)
+    found = [(i.code, i.location.region) for i in conv.incidents if i.code == "SPAN_TEXT_MISMATCH"]
+    assert found == [("SPAN_TEXT_MISMATCH", region["id"])]

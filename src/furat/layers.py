@@ -164,7 +164,10 @@ class _Run:
             self.fail("SPAN_OUT_OF_RANGE", f"offsets {start}..{end} are outside the text (0..{n})", rid)
         elif start == end:
             self.fail("SPAN_EMPTY", f"zero-length span at {start}", rid)
-        elif value.get("text") is not None and value.get("text") != self.text[start:end]:
+        elif not isinstance(value.get("text"), str):
+            # Without it, offsets in UTF-16 or bytes (other tools) would pass unnoticed.
+            self.fail("SPAN_TEXT_MISMATCH", "value.text is missing: the offsets cannot be checked", rid)
+        elif value.get("text") != self.text[start:end]:
             self.fail(
                 "SPAN_TEXT_MISMATCH",
                 f"value.text {value.get('text')!r} but text[{start}:{end}] is "
