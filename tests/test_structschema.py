@@ -11,18 +11,21 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import msgspec
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from furat.docschema import document_schema
 from furat.incidents import IncidentLog
 from furat.labels import Inventory
-from furat.structschema import UnsupportedSchema, compile_schema
+from furat.structschema import UnsupportedSchema, _pattern_check, compile_schema
 from furat.validate import RecordValidator
 
 REPO = Path(__file__).resolve().parents[1]
@@ -148,3 +151,12 @@ def test_a_line_that_is_not_json_is_reported_as_such(inventory: Inventory) -> No
 def test_a_keyword_it_cannot_translate_is_an_error_not_a_dropped_check(schema: dict[str, Any]) -> None:
     with pytest.raises(UnsupportedSchema):
         compile_schema(schema)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.text(alphabet="aZ09_.:-\n\x00 é٣", max_size=6), max_size=6))
+def test_bulk_pattern_checks_agree_with_re_search(values: list[str]) -> None:
+    """The chunk-wide checks (byte deletion, then the joined regex) say what re.search says."""
+    for pattern in ("^[A-Za-z0-9_.:-]+$", "^[0-9a-f]{64}$", "^[^\\s]+$"):
+        expected = all(re.search(pattern, v) for v in values)
+        assert bool(_pattern_check(pattern)(values)) == expected, (pattern, values)

@@ -121,9 +121,25 @@ def _pattern_check(pattern: str) -> Callable[[list[str]], object]:
     if simple and not re.fullmatch(simple.group(1), _SEP) and not re.fullmatch(simple.group(1), "\n"):
         one = f"{simple.group(1)}\n?"  # re.search with $: one trailing newline passes
         bulk = re.compile(f"{one}(?:{_SEP}{one})*")
+        charset = re.fullmatch(r"\^(\[(?:[^\]\\]|\\.)+\])\+\$", pattern)
+        # ``^[class]+$`` over an ASCII class: deleting the class's bytes from the joined
+        # values must leave exactly the separators (one table lookup per byte, in C);
+        # anything else — non-ASCII, a newline, an empty value — goes to the exact regex.
+        allowed = bytes(c for c in range(128) if charset and re.fullmatch(charset.group(1), chr(c)))
+
+        rx = re.compile(pattern)
 
         def joined(values: list[str]) -> object:
-            return not values or bulk.fullmatch(_SEP.join(values))
+            if not values:
+                return True
+            text = _SEP.join(values)
+            if text.count(_SEP) != len(values) - 1:  # a value holds the separator itself
+                return all(map(rx.search, values))
+            if allowed and text.isascii():
+                rest = text.encode("ascii").translate(None, allowed)
+                if len(rest) == len(values) - 1 and all(values):
+                    return True  # what is left is exactly the separators
+            return bulk.fullmatch(text)
 
         return joined
     rx = re.compile(pattern)
