@@ -24,14 +24,16 @@ to one step:
 
 Targets: validate/parse <= 1.5; peak memory at N over N/10 <= 1.3 (streaming).
 
-Latest run (10,000 documents, 248 MB export, 131 MB of records; 2 shared vCPUs):
-validate_lines/json.loads 1.48 interleaved (typed decode = parse + schema 0.40, the chunk
-screen, pattern checks and bookkeeping 1.08 on top); separate runs: parse 6,397 docs/s,
-validate_file 4,613 docs/s (1.39). Conversion 596 docs/s; peak memory 1k -> 10k: convert
-1.03, validate 1.02, pipeline 1.04. Label Studio's CONLL2003 converter 36.3 s and 599 MB
-peak vs furat convert 16.8 s (+ validate 2.2 s); mentions kept 400,000 (all levels) vs
-343,122 B- tags (the outermost level only). Earlier: 3.44 (fastjsonschema + per-span
-checks, 100,000 documents), 2.05 (msgspec types + per-record bulk rules).
+Latest full run (100,000 documents, 2.5 GB export, 1.3 GB of records; 2 shared vCPUs, with
+other jobs on the machine): validate_lines/json.loads 1.75 interleaved (typed decode 0.39,
+the chunk screen, pattern checks and bookkeeping 1.36); separate runs: parse 19.7 s,
+validate_file 26.7 s (1.36). Conversion 426 docs/s; peak memory 10k -> 100k: convert 1.15,
+validate 1.08, pipeline 1.12. Label Studio's CONLL2003 converter 676 s and 4.7 GB peak vs
+furat convert 235 s (+ validate 27 s); mentions kept 4,000,000 (all levels) vs 3,430,591
+B- tags (the outermost level only). On a quiet machine, ``--docs 10000 --steps
+parse,validate,ratio``: interleaved 1.52 (1,000 documents) and 1.59-1.62 (10,000).
+Earlier: 3.44 (fastjsonschema + per-span checks), 2.05 (msgspec types + per-record bulk
+rules), 1.48 (chunk screen, 10,000 documents).
 """
 
 from __future__ import annotations
