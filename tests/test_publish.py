@@ -7,6 +7,7 @@ and that the token never appears in any output. Nothing pretends an upload succe
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from furat.checksums import verify
 from furat.cli import main
 from furat.errors import FuratError
 from furat.paths import Project
-from furat.publish import publish_git
+from furat.publish import publish_git, published_version, release_checkout
 
 SECRET = "hf_notarealtoken_5f2c9a"
 
@@ -99,24 +100,35 @@ def test_git_remote_gets_each_release_as_a_loadable_tag(released: Project, bare:
 
 
 def test_a_release_is_never_republished(released: Project, bare: str) -> None:
-    publish_git(released, bare)
-    with pytest.raises(FuratError, match=r"already has v0\.2\.0"):
-        publish_git(released, bare)
+    with release_checkout(released) as tagged:
+        publish_git(tagged, bare)
+        with pytest.raises(FuratError, match=r"already has v0\.2\.0"):
+            publish_git(tagged, bare)
 
 
-def test_only_the_tagged_unchanged_release_is_published(released: Project, bare: str) -> None:
-    card = released.dataset_dir / "README.md"
-    original = card.read_bytes()
-    card.write_bytes(original + b"\nedited after the tag\n")
+def test_main_is_a_development_build_and_publishing_takes_the_tag(released: Project) -> None:
+    """After a release, main's card says 0.2.1-dev; the release is read from its tag."""
+    croissant = json.loads((released.dataset_dir / "croissant.json").read_text(encoding="utf-8"))
+    assert croissant["version"] == "0.2.1-dev"
+    with pytest.raises(FuratError, match=r"development build 0\.2\.1-dev"):
+        published_version(released)
+    with release_checkout(released) as tagged:
+        assert tagged.root != released.root and str(published_version(tagged)) == "0.2.0"
+    with release_checkout(released, "0.1.0") as tagged:
+        assert str(published_version(tagged)) == "0.1.0"
+    assert "furat-v" not in run_git(released.root, "worktree", "list")  # temporary worktrees removed
+    with pytest.raises(FuratError, match=r"no tag v0\.9\.0"), release_checkout(released, "0.9.0"):
+        pass
+
+
+def test_only_the_tagged_unchanged_release_is_published(released: Project, bare: str, tmp_path: Path) -> None:
+    worktree = tmp_path / "v0.2.0"
+    run_git(released.root, "worktree", "add", "--quiet", str(worktree), "v0.2.0")
     try:
+        card = worktree / "dataset" / "README.md"
+        card.write_bytes(card.read_bytes() + b"\nedited after the tag\n")
         with pytest.raises(FuratError, match=r"differs from tag v0\.2\.0"):
-            publish_git(released, bare)
+            publish_git(Project(worktree), bare)
     finally:
-        card.write_bytes(original)
-    assert main(["--root", str(released.root), "build"]) == 0  # main is now 0.2.1-dev
-    try:
-        with pytest.raises(FuratError, match=r"development build 0\.2\.1-dev"):
-            publish_git(released, bare)
-    finally:
-        run_git(released.root, "checkout", "--quiet", "--", ".")
+        run_git(released.root, "worktree", "remove", "--force", str(worktree))
     assert run_git(Path(bare), "tag", "--list") == ""

@@ -149,3 +149,12 @@ def test_a_build_with_validation_errors_is_rolled_back(tmp_path: Path) -> None:
     assert run_git(project.root, "tag", "--list") == ""
     assert run_git(project.root, "status", "--porcelain", "--untracked-files=all") == ""
     assert str(read_version(project)) == "0.1.0-dev"
+
+
+def test_main_after_a_release_rebuilds_to_what_is_committed(released: Project) -> None:
+    """The post-release commit rewrote the card for 0.2.1-dev, so main never drifts."""
+    assert main(["--root", str(released.root), "build"]) == 0
+    assert run_git(released.root, "status", "--porcelain") == ""
+    assert "0.2.1-dev" in (released.dataset_dir / "README.md").read_text(encoding="utf-8")
+    assert "development build" in run_git(released.root, "show", "HEAD:DATASHEET.md")
+    assert "development build" not in run_git(released.root, "show", "v0.2.0:DATASHEET.md")

@@ -19,21 +19,67 @@ uses), committed on top of the remote branch's history and tagged, so
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from furat import cardtext, checksums
 from furat.croissant import CROISSANT_FILE
 from furat.errors import FuratError
 from furat.paths import Project
-from furat.release import git, gits
+from furat.release import git, gits, release_tags
 from furat.version import Version
 
 TOKEN_ENV = "HF_TOKEN"
 _IDENTITY = ("Furat release", "furat-release@localhost")
+
+
+def _declared(project: Project) -> Version | None:
+    try:
+        data = json.loads((project.dataset_dir / CROISSANT_FILE).read_text(encoding="utf-8"))
+        return Version.parse(str(data["version"]))
+    except (OSError, ValueError, KeyError, FuratError):
+        return None
+
+
+@contextlib.contextmanager
+def release_checkout(project: Project, version_text: str | None = None) -> Iterator[Project]:
+    """The project as it is at a release tag, to publish from.
+
+    The working tree itself when its ``dataset/`` is that release (the state right after
+    ``furat release``, or a worktree of the tag); otherwise a temporary worktree of the
+    tag, removed afterwards — after a release, ``main`` holds the next development build.
+    Without ``version_text``: the release in ``dataset/`` if it is one, else the last tag.
+    """
+    root = project.root
+    declared = _declared(project)
+    if version_text is not None:
+        wanted = Version.parse(version_text)
+        if not wanted.is_release:
+            raise FuratError(f"{wanted}: only a release (X.Y.Z) is published")
+    elif declared is not None and declared.is_release:
+        wanted = declared
+    else:
+        tags = release_tags(root)
+        if not tags:
+            raise FuratError(f"no release tag in {root}; run `furat release X.Y.Z` first")
+        wanted = tags[-1]
+    if declared == wanted:
+        yield project
+        return
+    if wanted.tag not in gits(root, "tag", "--list", wanted.tag).split():
+        raise FuratError(f"no tag {wanted.tag} in {root}; run `furat release {wanted}` first")
+    with tempfile.TemporaryDirectory(prefix=f"furat-{wanted.tag}-") as tmp:
+        worktree = Path(tmp) / "tree"
+        git(root, "worktree", "add", "--quiet", "--detach", str(worktree), wanted.tag)
+        try:
+            yield Project(worktree)
+        finally:
+            git(root, "worktree", "remove", "--force", str(worktree))
 
 
 def published_version(project: Project) -> Version:

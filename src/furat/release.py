@@ -10,8 +10,9 @@ not greater than the last tag, and a build with validation errors (the build rai
 The release date goes into the changelog heading, which the card and Croissant file
 read, so rebuilding the tag later gives byte-identical files. If any step fails, the
 tree is put back as it was (it was clean, so this loses nothing). After tagging, the
-version file moves on to the next patch pre-release, so later builds of ``main`` are
-never mistaken for the release.
+version file moves on to the next patch pre-release and the release files of ``main`` are
+rewritten for it, so later builds of ``main`` are never mistaken for the release and
+still reproduce the committed folder; ``furat publish`` takes the release from its tag.
 """
 
 from __future__ import annotations
@@ -191,13 +192,10 @@ def release(
     commit = gits(root, "rev-parse", "HEAD").strip()
     following = Version(version.major, version.minor, version.patch + 1, ("dev",))
     write_version(project, following)
-    git(
-        root,
-        "commit",
-        "--quiet",
-        "-m",
-        f"Start {following} after releasing {version}",
-        "--",
-        "DATASET_VERSION",
-    )
+    # The card, Croissant file, checksums and datasheet of main now say "development build"
+    # (the parquet files are unchanged), so a build of main reproduces what is committed
+    # and nothing on main can be taken for the release; the release lives in its tag.
+    write_release_files(project.dataset_dir, project=project, inv=load_project_inventory(project))
+    git(root, "add", "--all", "--", "DATASET_VERSION", "dataset", "DATASHEET.md")
+    git(root, "commit", "--quiet", "-m", f"Start {following} after releasing {version}")
     return Release(version, previous, commit, section)
