@@ -157,3 +157,24 @@ def test_agreement_numbers_on_a_worked_example(inventory: Inventory) -> None:
     assert result.stance_observed == pytest.approx(0.5) and result.stance_pi == pytest.approx(0.2)
     assert result.trigger_f1 == pytest.approx(1.0) and result.argument_f1 == pytest.approx(2 / 3)
     assert result.actor_agreement == pytest.approx(1.0)
+
+
+def test_a_pass_picked_as_ground_truth_is_still_compared(inventory: Inventory) -> None:
+    """Two passes, a reviewer marks one as gold: both are independent, nothing adjudicated.
+
+    A third document has one annotation (counted once) and none is shared with it.
+    """
+    import pyarrow as pa
+
+    from furat.corpusstats import agreement
+
+    def row(doc: str, who: str, end: int, truth: bool) -> dict[str, object]:
+        return {"id": doc, "annotator": who, "ground_truth": truth, "was_cancelled": False,
+                "entities": [{"id": "m1", "start": 0, "end": end, "type": 0, "actor": None}],
+                "events": [], "stance": []}  # fmt: skip
+
+    rows = [row("d1", "a", 3, True), row("d1", "b", 4, False), row("d2", "c", 3, False)]
+    result = agreement(pa.Table.from_pylist(rows), inventory)
+    assert (result.shared_documents, result.pairs, result.adjudicated) == (1, 1, 0)
+    assert (result.annotators, result.annotated_documents) == (3, 2)
+    assert result.entity_f1 == pytest.approx(0.0)

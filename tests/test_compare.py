@@ -101,3 +101,32 @@ def test_cli_refuses_invalid_or_different_texts(tmp_path: Path, capsys: pytest.C
     other["metadata"]["text_sha256"] = hashlib.sha256(other["text"].encode()).hexdigest()
     assert main(["--root", str(REPO), "compare", left, _write(tmp_path / "o.jsonl", other)]) == 1
     assert "has another text" in capsys.readouterr().err
+
+
+def test_cli_names_articles_on_one_side_only_and_refuses_no_overlap(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = RECORDS.read_text(encoding="utf-8").splitlines()
+    left = tmp_path / "a.jsonl"
+    left.write_text("\n".join(lines[:2]) + "\n", encoding="utf-8")
+    right = tmp_path / "b.jsonl"
+    right.write_text(lines[1] + "\n" + lines[2] + "\n", encoding="utf-8")
+    assert main(["--root", str(REPO), "compare", str(left), str(right)]) == 0
+    out = capsys.readouterr().out
+    assert "only in A (not compared): fx_001_wire" in out
+    assert "only in B (not compared): fx_003_unannotated" in out
+    alone = tmp_path / "c.jsonl"
+    alone.write_text(lines[3] + "\n", encoding="utf-8")
+    assert main(["--root", str(REPO), "compare", str(left), str(alone)]) == 1
+    assert "no article is in both" in capsys.readouterr().err
+
+
+def test_a_raw_carriage_return_inside_a_record_is_read_as_whitespace(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = RECORDS.read_text(encoding="utf-8").splitlines()[0]
+    line = first.replace(', "schema_version"', ',\r "schema_version"')
+    path = tmp_path / "cr.jsonl"
+    path.write_bytes(line.encode("utf-8") + b"\n")
+    assert main(["--root", str(REPO), "compare", str(path), str(path)]) == 0
+    assert "0 disagreement(s)" in capsys.readouterr().out

@@ -420,7 +420,7 @@ def test_a_real_label_studio_snapshot(inventory: Inventory) -> None:
             assert record["text"][span["start"] : span["end"]] == span["text"]
 
 
-# --- corrupt exports found by an independent adversarial export ---------------------------
+# --- corrupt exports: cut downloads, broken strings, ids out of range ----------------------
 
 
 def _structure_incidents(conv: Conversion) -> list[tuple[str, int | None, int | None]]:
@@ -476,3 +476,13 @@ def test_a_span_without_value_text_is_refused(tmp_path: Path, inventory: Invento
     conv = convert(tasks, tmp_path, inventory)
     found = [(i.code, i.location.region) for i in conv.incidents if i.code == "SPAN_TEXT_MISMATCH"]
     assert found == [("SPAN_TEXT_MISMATCH", region["id"])]
+
+
+@pytest.mark.parametrize(("field", "value"), [("id", 2**64 + 5), ("completed_by", 2**63)])
+def test_annotation_and_user_ids_beyond_64_bits_are_refused(
+    tmp_path: Path, inventory: Inventory, field: str, value: int
+) -> None:
+    tasks = newer_tasks()
+    tasks[0]["annotations"][0][field] = value
+    conv = convert(tasks, tmp_path, inventory)
+    assert [i.code for i in conv.incidents if str(value) in i.message] == ["EXPORT_STRUCTURE"]

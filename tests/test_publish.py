@@ -63,7 +63,7 @@ def test_hub_refuses_a_card_with_placeholders_or_another_repository(
     assert "placeholder(s) 'ORG/', '.invalid'" in err and "src/furat/cardtext.py" in err
     monkeypatch.setattr(cardtext, "PLACEHOLDER_MARKS", ())
     assert main(["--root", str(released.root), "publish", "--hub", "someone/else"]) == 1
-    assert f"the card names the Hub repository {cardtext.HUB_REPO_ID!r}" in capsys.readouterr().err
+    assert "does not tell users to load_dataset('someone/else')" in capsys.readouterr().err
 
 
 def test_hub_failure_is_reported_and_the_token_never_printed(
@@ -72,10 +72,9 @@ def test_hub_failure_is_reported_and_the_token_never_printed(
     monkeypatch.setenv("HF_TOKEN", SECRET)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setattr(cardtext, "PLACEHOLDER_MARKS", ())  # as if the identity were set
-    monkeypatch.setattr(cardtext, "HUB_REPO_ID", "org/furat")
-    assert main(["--root", str(released.root), "publish", "--hub", "org/furat"]) == 1
+    assert main(["--root", str(released.root), "publish", "--hub", cardtext.HUB_REPO_ID]) == 1
     out, err = capsys.readouterr()
-    assert "could not publish to the Hub dataset org/furat" in err
+    assert f"could not publish to the Hub dataset {cardtext.HUB_REPO_ID}" in err
     assert "published" not in out
     assert SECRET not in out + err
 
@@ -132,3 +131,11 @@ def test_only_the_tagged_unchanged_release_is_published(released: Project, bare:
     finally:
         run_git(released.root, "worktree", "remove", "--force", str(worktree))
     assert run_git(Path(bare), "tag", "--list") == ""
+
+
+def test_the_temporary_worktree_goes_away_and_the_real_error_stays(released: Project) -> None:
+    with pytest.raises(RuntimeError, match="upload broke"), release_checkout(released) as tagged:
+        worktree = tagged.root
+        raise RuntimeError("upload broke")
+    assert not worktree.exists()
+    assert str(worktree) not in run_git(released.root, "worktree", "list")

@@ -40,9 +40,12 @@ def make_repository(root: Path) -> Project:
     (root / "annotation" / "exports").mkdir(parents=True)
     shutil.copy2(FIXTURES / "manifest.jsonl", root / "annotation" / "articles.jsonl")
     shutil.copy2(SNAPSHOTS[0], root / "annotation" / "exports" / SNAPSHOTS[0].name)
-    for name in ("CHANGELOG.md", "DATASHEET.md", "dataset/README.md"):
+    for name in ("DATASHEET.md", "dataset/README.md"):
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REPO / name, root / name)
+    # A changelog of its own: the project's holds real release sections with other dates.
+    changelog = "# Changelog\n\n## Unreleased\n\n- Project inputs.\n"
+    (root / "CHANGELOG.md").write_text(changelog, encoding="utf-8")
     (root / "DATASET_VERSION").write_text("0.1.0-dev\n", encoding="utf-8")
     run_git(root, "init", "--quiet", "--initial-branch=main")
     run_git(root, "config", "user.name", "Release Test")
@@ -158,3 +161,26 @@ def test_main_after_a_release_rebuilds_to_what_is_committed(released: Project) -
     assert "0.2.1-dev" in (released.dataset_dir / "README.md").read_text(encoding="utf-8")
     assert "development build" in run_git(released.root, "show", "HEAD:DATASHEET.md")
     assert "development build" not in run_git(released.root, "show", "v0.2.0:DATASHEET.md")
+
+
+def test_a_failure_after_tagging_leaves_the_release_commit_and_says_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = make_repository(tmp_path / "furat")
+    calls = []
+    real = rel.write_release_files
+
+    def failing_second_time(*args: object, **kwargs: object) -> None:
+        calls.append(1)
+        if len(calls) == 2:  # step 5, after the tag
+            raise OSError("disk full")
+        real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(rel, "write_release_files", failing_second_time)
+    with pytest.raises(FuratError, match=r"v0\.1\.0 is tagged, but moving main to 0\.1\.1-dev failed"):
+        rel.release(project, "0.1.0", today=datetime.date(2025, 3, 1))
+    root = project.root
+    assert run_git(root, "tag", "--list") == "v0.1.0\n"
+    assert run_git(root, "rev-parse", "HEAD") == run_git(root, "rev-parse", "v0.1.0^{commit}")
+    assert run_git(root, "status", "--porcelain") == ""
+    assert str(read_version(project)) == "0.1.0"

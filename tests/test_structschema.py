@@ -154,9 +154,9 @@ def test_a_keyword_it_cannot_translate_is_an_error_not_a_dropped_check(schema: d
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.lists(st.text(alphabet="aZ09_.:-\n\x00 é٣", max_size=6), max_size=6))
+@given(st.lists(st.text(alphabet="aZ09f_.:-\n\x00 é٣", max_size=6), max_size=6))
 def test_bulk_pattern_checks_agree_with_re_search(values: list[str]) -> None:
     """The chunk-wide checks (byte deletion, then the joined regex) say what re.search says."""
-    for pattern in ("^[A-Za-z0-9_.:-]+$", "^[0-9a-f]{64}$", "^[^\\s]+$"):
+    for pattern in ("^[A-Za-z0-9_.:-]+$", "^[0-9a-f]{64}$", "^[0-9a-f]{2}$", "^[^\\s]+$", "^[a-zé]+$"):
         expected = all(re.search(pattern, v) for v in values)
         assert bool(_pattern_check(pattern)(values)) == expected, (pattern, values)

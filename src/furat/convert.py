@@ -63,6 +63,11 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _HALF = "a lone UTF-16 surrogate (half of a character, e.g. an emoji cut by the exporting tool)"
 
 
+def _in_range(value: Any) -> bool:
+    """An integer that fits the 64-bit id columns of the dataset (Label Studio ids do)."""
+    return _is_int(value) and _INT64[0] <= value <= _INT64[1]
+
+
 def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -146,7 +151,7 @@ class Converter:
             )
             return
         tid = raw_tid
-        if not _INT64[0] <= tid <= _INT64[1]:
+        if not _in_range(tid):
             message = f"task id {tid} is outside the 64-bit range of Label Studio ids"
             report(self.log, "EXPORT_STRUCTURE", message, where)
             return
@@ -224,8 +229,14 @@ class Converter:
             annotator = annotator_id(ann.get("completed_by")) if isinstance(ann, dict) else None
             if not (isinstance(ann, dict) and _is_int(aid) and annotator is not None):
                 msg = "an annotation needs an integer id and completed_by (a user id)"
-                at = dataclasses.replace(where, annotation=aid) if _is_int(aid) else where
+                at = dataclasses.replace(where, annotation=aid) if _in_range(aid) else where
                 found.append(make("EXPORT_STRUCTURE", msg, at))
+                continue
+            user = ann.get("completed_by")
+            user = user.get("id") if isinstance(user, dict) else user
+            if not (_in_range(aid) and _in_range(user)):
+                msg = f"annotation id {aid} or user id {user} is outside the 64-bit range of Label Studio ids"
+                found.append(make("EXPORT_STRUCTURE", msg, where))
                 continue
             layers = self.reader.read(
                 ann.get("result", []), text, dataclasses.replace(where, annotation=aid), found

@@ -103,6 +103,7 @@ class Agreement:
     argument_f1: float | None = None
     actor_agreement: float | None = None
     adjudicated: int = 0
+    annotated_documents: int = 0
 
 
 @dataclass
@@ -120,6 +121,9 @@ class CorpusStats:
 def agreement(table: pa.Table, inv: Inventory) -> Agreement:
     """Agreement of the independent annotations of documents two or more people labelled.
 
+    A ground-truth annotation counts as a pass unless its document has two or more other
+    annotators: the export cannot tell a reviewer's pick from an adjudicator's own
+    annotation on a document with a single pass, so that case is compared as a pass.
     Two workflows mark gold in Label Studio. A reviewer may mark one of the passes as
     ground truth: it is still an independent pass and is compared. Or an adjudicator adds
     an annotation of their own, made from the passes: a document with a ground-truth
@@ -128,10 +132,12 @@ def agreement(table: pa.Table, inv: Inventory) -> Agreement:
     every figure) and counted as ``adjudicated``. Cancelled annotations never count.
     """
     table = table.filter(pc.invert(table.column("was_cancelled")))
+    annotated = pc.count_distinct(table.column("id")).as_py()
     per_doc = table.group_by("id").aggregate([("annotator", "count_distinct")])
     shared_ids = per_doc.filter(pc.greater(per_doc.column("annotator_count_distinct"), 1)).column("id")
     if len(shared_ids) == 0:
-        return Agreement(pc.count_distinct(table.column("annotator")).as_py(), 0)
+        who = pc.count_distinct(table.column("annotator")).as_py()
+        return Agreement(who, 0, annotated_documents=annotated)
     shared: dict[str, list[dict[str, Any]]] = {}
     for row in table.filter(pc.is_in(table.column("id"), value_set=shared_ids)).to_pylist():
         shared.setdefault(row["id"], []).append(row)
@@ -144,12 +150,16 @@ def agreement(table: pa.Table, inv: Inventory) -> Agreement:
             adjudicated += 1
             rows = passes
         groups.append([(r["annotator"], r) for r in rows])
-    annotators = len({who for group in groups for who, _row in group})
+    # Annotators: whoever made an independent annotation anywhere (an adjudication only
+    # exists on a shared document and is not one).
+    alone = table.filter(pc.invert(pc.is_in(table.column("id"), value_set=shared_ids)))
+    compared = {who for group in groups for who, _row in group}
+    annotators = len(compared | set(alone.column("annotator").to_pylist()))
     result = iaa.pairwise(groups)
     return Agreement(
         annotators, len(shared), result.pairs, result.f1("entities"), len(result.stance),
         result.stance_observed, result.stance_pi, result.f1("triggers"), result.f1("arguments"),
-        result.actor_agreement, adjudicated,
+        result.actor_agreement, adjudicated, annotated,
     )  # fmt: skip
 
 

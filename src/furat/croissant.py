@@ -74,9 +74,10 @@ RAI_TEXT = {
         "Entities (11 types, nested), events (ACLED-aligned types with trigger, arguments, "
         "modality, polarity) and document-level stance toward canonical actors, following "
         "annotation/guidelines.md generated from schema/labels.yaml.",
-        "Two independent annotation passes per article; an adjudication pass resolves their "
-        "disagreements by the guidelines and is marked ground truth (the published gold); "
-        "both passes are published in the annotations config.",
+        "Documents annotated twice (the seed articles: two independent passes each) are "
+        "adjudicated: the adjudication resolves the disagreements by the guidelines and is "
+        "marked ground truth (the published gold); every pass is published in the "
+        "annotations config. rai:annotationsPerItem gives the counts.",
     ],
     "rai:dataAnnotationPlatform": ["Label Studio (local server), exports kept unchanged"],
     "rai:machineAnnotationTools": [
@@ -238,11 +239,13 @@ def _annotations_per_item(stats: corpusstats.CorpusStats) -> str:
     if agreement is None or agreement.shared_documents == 0:
         return "One annotation per annotated document (no double annotation yet)."
     total = sum(stats.sizes.get("documents", {}).values())
-    rest = total - agreement.shared_documents
+    rest = agreement.annotated_documents - agreement.shared_documents
     adjudicated = f", {agreement.adjudicated} of them adjudicated" if agreement.adjudicated else ""
-    others = f"; the other {rest} once" if rest > 0 else ""
+    others = f"; {rest} once" if rest > 0 else ""
+    unannotated = total - agreement.annotated_documents
+    none = f"; {unannotated} not annotated" if unannotated > 0 else ""
     return (f"{agreement.shared_documents} of {total} document(s) annotated independently by two or "
-            f"more annotators{adjudicated}{others}.")  # fmt: skip
+            f"more annotators{adjudicated}{others}{none}.")  # fmt: skip
 
 
 def write(

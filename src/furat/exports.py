@@ -27,7 +27,7 @@ from typing import Any
 from furat.codes import report
 from furat.incidents import IncidentLog, Location
 
-CHUNK_CHARS = 1 << 20
+CHUNK_BYTES = 1 << 20
 _TIMESTAMP_RE = re.compile(
     r"(?<!\d)(?=(\d{4})-?(\d{2})-?(\d{2})(?:[T_ -]?(\d{2})[-:]?(\d{2})(?:[-:]?(\d{2}))?)?(?!\d))"
 )
@@ -101,7 +101,11 @@ class _Buffer:
             raise BadBytes(start, line, err.reason, cut=cut) from None
 
     def fill(self, at_least: int = 0) -> bool:
-        """Append more text (dropping what was consumed); ``False`` at end of file."""
+        """Append more text (dropping what was consumed); ``False`` at end of file.
+
+        ``at_least`` is in bytes; callers pass a character count, which is never more
+        bytes than those characters took, so the buffer still grows geometrically.
+        """
         if self.eof:
             return False
         data = self.fh.read(max(self.chunk, at_least))
@@ -150,7 +154,7 @@ def _decode_one(buf: _Buffer, decoder: json.JSONDecoder) -> tuple[Any, int] | js
 
 
 def iter_array(
-    path: Path, log: IncidentLog, *, display: str | None = None, chunk: int = CHUNK_CHARS
+    path: Path, log: IncidentLog, *, display: str | None = None, chunk: int = CHUNK_BYTES
 ) -> Iterator[tuple[int, Any]]:
     """Yield ``(line, element)`` for each element of the top-level JSON array in ``path``.
 

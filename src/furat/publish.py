@@ -79,7 +79,13 @@ def release_checkout(project: Project, version_text: str | None = None) -> Itera
         try:
             yield Project(worktree)
         finally:
-            git(root, "worktree", "remove", "--force", str(worktree))
+            # Never let a failed clean-up hide the error of the publish itself.
+            try:
+                git(root, "worktree", "remove", "--force", str(worktree))
+            except FuratError:
+                shutil.rmtree(worktree, ignore_errors=True)
+                with contextlib.suppress(FuratError):
+                    git(root, "worktree", "prune")
 
 
 def published_version(project: Project) -> Version:
@@ -134,10 +140,11 @@ def check_card_identity(project: Project, repo_id: str) -> None:
             "in its repository and contact lines: set them in src/furat/cardtext.py, then rebuild "
             "and release a new version"
         )
-    if repo_id != cardtext.HUB_REPO_ID:
+    if f'load_dataset("{repo_id}"' not in card:
         raise FuratError(
-            f"the card names the Hub repository {cardtext.HUB_REPO_ID!r}, not {repo_id!r}: publish "
-            "there, or change HUB_REPO_ID in src/furat/cardtext.py and release a new version"
+            f"the card of this release does not tell users to load_dataset({repo_id!r}): publish to "
+            "the repository it names, or set HUB_REPO_ID in src/furat/cardtext.py and release a "
+            "new version"
         )
 
 

@@ -138,7 +138,7 @@ def default_builder(project: Project) -> object:
 
 def _rollback(root: Path, start: str, tag: str) -> None:
     """Undo everything since the clean start: commit, tag, tracked changes, new files."""
-    if tag in gits(root, "tag", "--list", tag).split():
+    if tag and tag in gits(root, "tag", "--list", tag).split():
         git(root, "tag", "-d", tag)
     git(root, "reset", "--quiet", "--hard", start)
     untracked = dirty_paths(root)
@@ -191,11 +191,21 @@ def release(
         raise
     commit = gits(root, "rev-parse", "HEAD").strip()
     following = Version(version.major, version.minor, version.patch + 1, ("dev",))
-    write_version(project, following)
     # The card, Croissant file, checksums and datasheet of main now say "development build"
     # (the parquet files are unchanged), so a build of main reproduces what is committed
     # and nothing on main can be taken for the release; the release lives in its tag.
-    write_release_files(project.dataset_dir, project=project, inv=load_project_inventory(project))
-    git(root, "add", "--all", "--", "DATASET_VERSION", "dataset", "DATASHEET.md")
-    git(root, "commit", "--quiet", "-m", f"Start {following} after releasing {version}")
+    try:
+        write_version(project, following)
+        write_release_files(project.dataset_dir, project=project, inv=load_project_inventory(project))
+        git(root, "add", "--all", "--", "DATASET_VERSION", "dataset", "DATASHEET.md")
+        git(root, "commit", "--quiet", "-m", f"Start {following} after releasing {version}")
+    except BaseException as err:
+        _rollback(root, commit, "")  # back to the release commit; the tag stays
+        if isinstance(err, KeyboardInterrupt):
+            raise
+        raise FuratError(
+            f"{version.tag} is tagged, but moving main to {following} failed ({err}); the tree is "
+            f"back at the release commit: write {following} to DATASET_VERSION, run `furat build` "
+            "and commit"
+        ) from err
     return Release(version, previous, commit, section)

@@ -26,7 +26,6 @@ record id (:mod:`furat.intmap`), to catch duplicate records.
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -262,11 +261,15 @@ def read_checked_file(
     log, _count = validate_file(path, inv, display=name)
     if log.has_errors:
         return [], log
+    # Read as validate_file read it (bytes, split on "\n" only), so a raw CR inside a line
+    # cannot split it here; a file changed since it was validated is refused, not trusted.
     out: list[tuple[str, dict[str, Any]]] = []
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, 1):
-            if line.strip():
-                out.append((f"{name}:{number}", json.loads(line)))
+    again = IncidentLog()
+    for number, raw in iter_lines(path, again, display=name):
+        value = parse_line(raw, again, Location(file=name, line=number))
+        if value is MALFORMED or not isinstance(value, dict):
+            raise FuratError(f"{name}:{number}: the file changed while it was read; run again")
+        out.append((f"{name}:{number}", value))
     return out, log
 
 

@@ -143,6 +143,10 @@ def test_submit_round_trip_gold_and_refusals(
         code, out = studio.cli("submit", "--project", TITLE, str(tmp_path / "a.jsonl"))
         assert code == 0 and "created 0 annotation(s)" in out and "1 article(s) already" in out, out
 
+        # Gold over the annotator's own ordinary annotation would be skipped: refused.
+        code, out = studio.cli("submit", "--project", TITLE, "--ground-truth", str(tmp_path / "a.jsonl"))
+        assert code == 1 and "already has an ordinary annotation" in out, out
+
         monkeypatch.delenv(ENV_TOKEN)  # the admin's own (stored) token: the adjudicator
         code, out = studio.cli(
             "submit", "--project", TITLE, "--ground-truth", _write(tmp_path / "g.jsonl", gold)

@@ -38,12 +38,21 @@ def _run(args: argparse.Namespace) -> int:
     for record in sides[1]:
         if record["id"] in texts and texts[record["id"]] != record["text"]:
             raise FuratError(f"{args.b}: record {record['id']} has another text than in {args.a}")
+    ids_a, ids_b = [r["id"] for r in sides[0]], [r["id"] for r in sides[1]]
+    only_a = [i for i in ids_a if i not in set(ids_b)]
+    only_b = [i for i in ids_b if i not in set(ids_a)]
+    if len(only_a) == len(ids_a):
+        raise FuratError(f"no article is in both {args.a} and {args.b}: nothing to compare")
     diffs, agreement = compare(sides[0], sides[1])
     figures = summary(agreement)
     if args.format == "json":
-        out: dict[str, Any] = {"documents": {d.id: d.items for d in diffs}, "agreement": figures}
+        out: dict[str, Any] = {"documents": {d.id: d.items for d in diffs}, "agreement": figures,
+                               "only_in_a": only_a, "only_in_b": only_b}  # fmt: skip
         print(json.dumps(out, ensure_ascii=False, indent=1))
         return 0
+    for side, ids in (("A", only_a), ("B", only_b)):
+        if ids:
+            print(f"only in {side} (not compared): {', '.join(ids)}")
     for diff in diffs:
         print(f"== {diff.id}: {len(diff.items)} disagreement(s)")
         for item in diff.items:

@@ -20,7 +20,9 @@ true. Before anything is sent:
   someone else (two would make the converter refuse the task).
 
 A task where this user already has a completed annotation is skipped, so a submit that
-was interrupted (or run twice) can be run again and creates only what is missing.
+was interrupted (or run twice) can be run again and creates only what is missing — except
+that ``--ground-truth`` over an ordinary annotation of the same user is refused, since
+skipping it would leave the task without gold.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ class _Task:
     text: str
     text_sha256: str
     mine: bool  # this user already has a completed (not cancelled) annotation
+    mine_is_truth: bool  # ... and it is marked ground truth
     truth_by_others: bool
 
 
@@ -79,6 +82,7 @@ def _index(client: StudioClient, project_id: int, user_id: int) -> dict[str, lis
                     text=str(data.get("text", "")),
                     text_sha256=str(data.get("text_sha256", "")),
                     mine=any(_by(a) == user_id for a in live),
+                    mine_is_truth=any(_by(a) == user_id and a.get("ground_truth") for a in live),
                     truth_by_others=any(a.get("ground_truth") and _by(a) != user_id for a in live),
                 )
             )
@@ -131,6 +135,14 @@ def submit(
             raise FuratError(f"{where}: a second record for article {doc_id}")
         seen.add(doc_id)
         task = _target(doc_id, record, index, where)
+        if task.mine and ground_truth and not task.mine_is_truth:
+            # Skipping would silently leave the task without gold: the user's existing
+            # annotation is an ordinary pass, not the adjudication being submitted.
+            raise FuratError(
+                f"{where}: this user already has an ordinary annotation of task {task.id} "
+                f"({doc_id}); adjudicate with another account, or mark that annotation as "
+                "ground truth in Label Studio"
+            )
         if task.mine:
             report.skipped.append(doc_id)
             continue
