@@ -17,14 +17,14 @@ own peak and no cache is warm:
 * **loading**: cold ``load_dataset`` of the documents config over ``pyarrow.parquet.
   read_table`` of the same files.
 
-Latest run (2 shared vCPUs): 100,000 documents — floor 30.6 s; build 86.6 s, ratio 2.83
-with ``jobs=1`` (peak RSS 290 MiB) and 68.4 s, ratio 2.24 with ``jobs=2`` (peak 346 MiB
-plus 156 MiB per worker); peak memory 100k over 10k 1.18 (``jobs=1``) and 1.11
-(``jobs=2``); ``load_dataset`` 3.5 s vs ``read_table`` 1.95 s (1.8x). 10,000 documents:
-floor 4.2 s, build 9.1 s (2.17), ``jobs=2`` 7.9 s (1.89). Four full runs during the
-last build changes measured 2.76 to 3.11 for ``jobs=1`` and 1.93 to 2.33 for ``jobs=2``:
-on a loaded machine the single-process build sits close to the target, the parallel one
-well under it.
+Latest run (2 shared vCPUs, quiet machine): 100,000 documents — floor 39.2 s; build
+113.8 s, ratio 2.90 with ``jobs=1`` (peak RSS 277 MiB) and 87.0 s, ratio 2.22 with
+``jobs=2`` (peak 337 MiB plus 156 MiB per worker); peak memory 100k over 10k 1.11
+(``jobs=1``) and 1.10 (``jobs=2``); ``load_dataset`` 5.1 s vs ``read_table`` 2.69 s
+(1.9x). 10,000 documents: ratio 2.46 / 2.13. A run the same day while tests ran beside it
+measured 3.59 / 3.03 at 100k (floor 31.2 s): on a loaded machine the single-process build
+can miss the target; the parallel one stays near or under it. Earlier runs: 2.76 to 3.11
+for ``jobs=1``, 1.93 to 2.33 for ``jobs=2``.
 """
 
 from __future__ import annotations
