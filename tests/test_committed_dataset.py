@@ -15,6 +15,7 @@ import pytest
 from datasets import load_dataset
 
 from furat.cli import main
+from furat.labels import Inventory
 from furat.paths import Project
 
 COPIED = ("schema", "annotation", "dataset")
@@ -57,3 +58,28 @@ def test_committed_dataset_verifies_and_loads_offline(repo: Project, tmp_path: P
     assert "\u0627" in row["text"]  # Arabic text, not mojibake
     for mention in row["entities"]:
         assert row["text"][mention["start"] : mention["end"]] == mention["text"]
+
+
+def test_every_committed_config_loads_with_label_names_and_matching_offsets(
+    repo: Project, tmp_path: Path, inventory: Inventory
+) -> None:
+    """The released seed: five gold-annotated articles in every config, offsets that hold."""
+    cache = str(tmp_path)
+    docs = load_dataset(str(repo.dataset_dir), "documents", cache_dir=cache)
+    for split in docs.values():
+        for row in split:
+            assert row["entities"] and row["events"] and len(row["stance"]) == len(inventory.stance_actor_ids)
+            spans = [*row["entities"], *(v["trigger"] for v in row["events"])]
+            spans += [e for s in row["stance"] for e in s["evidence"]]
+            assert all(row["text"][s["start"] : s["end"]] == s["text"] for s in spans)
+    ner = load_dataset(str(repo.dataset_dir), "ner", cache_dir=cache)
+    names = ner["train"].features["ner_tags"].feature.names
+    assert names[0] == "O" and {f"B-{t}" for t in inventory.entity_ids} <= set(names)
+    assert all(any(tags) for split in ner.values() for tags in split["ner_tags"])
+    events = load_dataset(str(repo.dataset_dir), "events", cache_dir=cache)
+    assert events["train"].features["events"].feature["type"].names == list(inventory.event_ids)
+    stance = load_dataset(str(repo.dataset_dir), "stance", cache_dir=cache)
+    assert stance["test"].features["label"].names == list(inventory.stance_ids)
+    annotations = load_dataset(str(repo.dataset_dir), "annotations", cache_dir=cache)
+    rows = [r for split in annotations.values() for r in split]
+    assert sum(r["ground_truth"] for r in rows) == len(repo.manifest.read_text().splitlines())
