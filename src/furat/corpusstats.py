@@ -121,15 +121,14 @@ class CorpusStats:
 def agreement(table: pa.Table, inv: Inventory) -> Agreement:
     """Agreement of the independent annotations of documents two or more people labelled.
 
-    A ground-truth annotation counts as a pass unless its document has two or more other
-    annotators: the export cannot tell a reviewer's pick from an adjudicator's own
-    annotation on a document with a single pass, so that case is compared as a pass.
     Two workflows mark gold in Label Studio. A reviewer may mark one of the passes as
     ground truth: it is still an independent pass and is compared. Or an adjudicator adds
     an annotation of their own, made from the passes: a document with a ground-truth
     annotation *and* two or more other annotators is of that kind, and its ground truth is
     left out of the pairs (comparing it with the passes it was made from would inflate
-    every figure) and counted as ``adjudicated``. Cancelled annotations never count.
+    every figure) and counted as ``adjudicated``. With a single other pass the export
+    cannot tell the two apart, and the ground truth is compared as a pass. Cancelled
+    annotations never count.
     """
     table = table.filter(pc.invert(table.column("was_cancelled")))
     annotated = pc.count_distinct(table.column("id")).as_py()
