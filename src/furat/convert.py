@@ -39,7 +39,7 @@ from typing import IO, Any, TypeGuard
 from furat.codes import make, report
 from furat.errors import FuratError
 from furat.exports import export_order, iter_array
-from furat.gold import annotator_id, choose_gold
+from furat.gold import annotator_id, choose_gold, user_id
 from furat.incidents import Incident, IncidentLog, Location
 from furat.intmap import IntMap, digest
 from furat.labels import Inventory
@@ -232,8 +232,7 @@ class Converter:
                 at = dataclasses.replace(where, annotation=aid) if _in_range(aid) else where
                 found.append(make("EXPORT_STRUCTURE", msg, at))
                 continue
-            user = ann.get("completed_by")
-            user = user.get("id") if isinstance(user, dict) else user
+            user = user_id(ann.get("completed_by"))
             if not (_in_range(aid) and _in_range(user)):
                 msg = f"annotation id {aid} or user id {user} is outside the 64-bit range of Label Studio ids"
                 found.append(make("EXPORT_STRUCTURE", msg, where))

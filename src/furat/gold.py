@@ -36,13 +36,19 @@ class GoldChoice:
     refusal: tuple[str, str] | None = None  # (incident code, message)
 
 
-def annotator_id(completed_by: Any) -> str | None:
-    """Pseudonymous annotator id from ``completed_by`` (a user id or a user object)."""
+def user_id(completed_by: Any) -> int | None:
+    """The Label Studio user id in ``completed_by`` (a user id or a user object)."""
     if isinstance(completed_by, Mapping):
         completed_by = completed_by.get("id")
     if isinstance(completed_by, int) and not isinstance(completed_by, bool):
-        return f"annotator-{completed_by}"
+        return completed_by
     return None
+
+
+def annotator_id(completed_by: Any) -> str | None:
+    """Pseudonymous annotator id from ``completed_by`` (a user id or a user object)."""
+    user = user_id(completed_by)
+    return None if user is None else f"annotator-{user}"
 
 
 def choose_gold(annotations: Sequence[Mapping[str, Any]]) -> GoldChoice:

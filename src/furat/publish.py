@@ -38,11 +38,20 @@ TOKEN_ENV = "HF_TOKEN"
 _IDENTITY = ("Furat release", "furat-release@localhost")
 
 
+def declared_version(project: Project) -> Version:
+    """The version ``dataset/`` was built as (its Croissant file says it)."""
+    folder = project.dataset_dir
+    try:
+        declared = json.loads((folder / CROISSANT_FILE).read_text(encoding="utf-8"))["version"]
+    except (OSError, ValueError, KeyError) as err:
+        raise FuratError(f"{folder}: no version in {CROISSANT_FILE}; run `furat build`") from err
+    return Version.parse(str(declared))
+
+
 def _declared(project: Project) -> Version | None:
     try:
-        data = json.loads((project.dataset_dir / CROISSANT_FILE).read_text(encoding="utf-8"))
-        return Version.parse(str(data["version"]))
-    except (OSError, ValueError, KeyError, FuratError):
+        return declared_version(project)
+    except FuratError:
         return None
 
 
@@ -91,11 +100,7 @@ def release_checkout(project: Project, version_text: str | None = None) -> Itera
 def published_version(project: Project) -> Version:
     """The release in ``dataset/``, checked to be tagged, unchanged and intact."""
     folder = project.dataset_dir
-    try:
-        declared = json.loads((folder / CROISSANT_FILE).read_text(encoding="utf-8"))["version"]
-    except (OSError, ValueError, KeyError) as err:
-        raise FuratError(f"{folder}: no version in {CROISSANT_FILE}; run `furat build`") from err
-    version = Version.parse(str(declared))
+    version = declared_version(project)
     if not version.is_release:
         raise FuratError(f"{folder} is development build {version}; publish a release (furat release X.Y.Z)")
     root = project.root

@@ -121,11 +121,11 @@ def _pattern_check(pattern: str) -> Callable[[list[str]], object]:
     if simple and not re.fullmatch(simple.group(1), _SEP) and not re.fullmatch(simple.group(1), "\n"):
         one = f"{simple.group(1)}\n?"  # re.search with $: one trailing newline passes
         bulk = re.compile(f"{one}(?:{_SEP}{one})*")
-        charset = re.fullmatch(r"\^(\[(?:[^\]\\]|\\.)+\])\+\$", pattern)
-        # ``^[class]+$`` over an ASCII class: deleting the class's bytes from the joined
-        # values must leave exactly the separators (one table lookup per byte, in C);
-        # anything else — non-ASCII, a newline, an empty value — goes to the exact regex.
-        allowed = bytes(c for c in range(128) if charset and re.fullmatch(charset.group(1), chr(c)))
+        # ``^[class]+$``: deleting the class's ASCII bytes from the joined values must leave
+        # exactly the separators (one table lookup per byte, in C); anything else —
+        # non-ASCII, a newline, an empty value — goes to the exact regex.
+        charset = simple.group(1)[:-1] if simple.group(1).endswith("+") else None
+        allowed = bytes(c for c in range(128) if charset and re.fullmatch(charset, chr(c)))
 
         rx = re.compile(pattern)
 

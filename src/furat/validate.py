@@ -254,23 +254,21 @@ def read_checked_file(
 
     For commands that act on a hand-prepared file as a whole (submit, compare): with any
     error the list is empty and the log says why, so nothing downstream sees bad offsets.
+    The file is read once (bytes, split on ``\n`` only, as :func:`validate_file` does), and
+    the records validated are the records returned.
     """
     name = display or path.as_posix()
     if not path.is_file():
         raise FuratError(f"{name}: no such records file")
-    log, _count = validate_file(path, inv, display=name)
-    if log.has_errors:
-        return [], log
-    # Read as validate_file read it (bytes, split on "\n" only), so a raw CR inside a line
-    # cannot split it here; a file changed since it was validated is refused, not trusted.
+    log = IncidentLog()
+    validator = RecordValidator(inv)
     out: list[tuple[str, dict[str, Any]]] = []
-    again = IncidentLog()
-    for number, raw in iter_lines(path, again, display=name):
-        value = parse_line(raw, again, Location(file=name, line=number))
-        if value is MALFORMED or not isinstance(value, dict):
-            raise FuratError(f"{name}:{number}: the file changed while it was read; run again")
-        out.append((f"{name}:{number}", value))
-    return out, log
+    for number, raw in iter_lines(path, log, display=name):
+        value = parse_line(raw, log, Location(file=name, line=number))
+        if value is not MALFORMED:
+            validator.validate(value, log, source=name, line=number)
+            out.append((f"{name}:{number}", value))
+    return ([] if log.has_errors else out), log
 
 
 def checked_records(project: Project, inv: Inventory, log: IncidentLog) -> Iterator[dict[str, Any]]:

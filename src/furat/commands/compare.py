@@ -11,37 +11,31 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
-from furat.commands.convert import report_incidents
+from furat.commands.validate import records_or_refuse
 from furat.compare import compare, summary
-from furat.convert import display_name
 from furat.errors import FuratError
 from furat.labels import load_project_inventory
 from furat.paths import find_project
-from furat.validate import read_checked_file
 
 
 def _run(args: argparse.Namespace) -> int:
     project = find_project(args.root)
     inv = load_project_inventory(project)
-    sides = []
-    for raw in (args.a, args.b):
-        shown = display_name(Path(raw), project.root)
-        records, log = read_checked_file(Path(raw), inv, display=shown)
-        if log.has_errors:
-            report_incidents(log, "text", sys.stderr)
-            raise FuratError(f"{shown}: {len(log.errors)} validation error(s); fix them before comparing")
-        sides.append([r for _where, r in records])
+    refusal = "fix them before comparing"
+    sides = [
+        [r for _where, r in records_or_refuse(project, inv, raw, out=sys.stderr, refusal=refusal)]
+        for raw in (args.a, args.b)
+    ]
     texts = {r["id"]: r["text"] for r in sides[0]}
     for record in sides[1]:
         if record["id"] in texts and texts[record["id"]] != record["text"]:
             raise FuratError(f"{args.b}: record {record['id']} has another text than in {args.a}")
-    ids_a, ids_b = [r["id"] for r in sides[0]], [r["id"] for r in sides[1]]
-    only_a = [i for i in ids_a if i not in set(ids_b)]
-    only_b = [i for i in ids_b if i not in set(ids_a)]
-    if len(only_a) == len(ids_a):
+    ids_b = {r["id"] for r in sides[1]}
+    only_a = [r["id"] for r in sides[0] if r["id"] not in ids_b]
+    only_b = [r["id"] for r in sides[1] if r["id"] not in texts]
+    if len(only_a) == len(sides[0]):
         raise FuratError(f"no article is in both {args.a} and {args.b}: nothing to compare")
     diffs, agreement = compare(sides[0], sides[1])
     figures = summary(agreement)

@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from furat import gazetteer
-from furat.commands.convert import report_incidents
-from furat.convert import display_name
+from furat.commands.validate import records_or_refuse
 from furat.errors import FuratError
 from furat.fsutil import atomic_write_text
 from furat.ingest import read_manifest
@@ -26,7 +25,6 @@ from furat.paths import Project, find_project
 from furat.studio import connect, pull, push, server, submit
 from furat.studio.client import StudioClient
 from furat.studio.credentials import ENV_URL, StudioState, local_credentials, mask
-from furat.validate import read_checked_file
 
 DEFAULT_TITLE = "Furat"
 
@@ -140,20 +138,10 @@ def _push(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_records(project: Project, path: Path) -> list[tuple[str, dict[str, Any]]]:
-    """The records of a JSON-lines file, each with its ``file:line``; refused on any error."""
-    shown = display_name(path, project.root)
-    records, log = read_checked_file(path, load_project_inventory(project), display=shown)
-    if log.has_errors:
-        report_incidents(log, "text", sys.stdout)
-        raise FuratError(f"{shown}: {len(log.errors)} validation error(s); nothing was submitted")
-    return records
-
-
 def _submit(args: argparse.Namespace) -> int:
     project = find_project(args.root)
-    records = _read_records(project, Path(args.records))
     inv = load_project_inventory(project)
+    records = records_or_refuse(project, inv, args.records, out=sys.stdout, refusal="nothing was submitted")
     with connect.connect(project) as client:
         found = client.find_project(args.project)
         if found is None:

@@ -10,15 +10,31 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from furat.commands.convert import report_incidents
 from furat.convert import display_name
 from furat.errors import FuratError
 from furat.incidents import IncidentLog
-from furat.labels import load_project_inventory
-from furat.paths import find_project
-from furat.validate import checked_records, validate_file
+from furat.labels import Inventory, load_project_inventory
+from furat.paths import Project, find_project
+from furat.validate import checked_records, read_checked_file, validate_file
+
+
+def records_or_refuse(
+    project: Project, inv: Inventory, raw_path: str, *, out: TextIO, refusal: str
+) -> list[tuple[str, dict[str, Any]]]:
+    """A records file's records for a command that acts on it whole (submit, compare).
+
+    With any validation error the incidents go to ``out`` and the command stops with
+    ``refusal`` ("nothing was submitted") after the count of errors.
+    """
+    shown = display_name(Path(raw_path), project.root)
+    records, log = read_checked_file(Path(raw_path), inv, display=shown)
+    if log.has_errors:
+        report_incidents(log, "text", out)
+        raise FuratError(f"{shown}: {len(log.errors)} validation error(s); {refusal}")
+    return records
 
 
 def _run(args: argparse.Namespace) -> int:

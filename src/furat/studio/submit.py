@@ -32,6 +32,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from furat import gold
 from furat.errors import FuratError
 from furat.labels import Inventory
 from furat.lsresults import record_to_results
@@ -60,7 +61,7 @@ class _Task:
     truth_by_others: bool
 
 
-def _index(client: StudioClient, project_id: int, user_id: int) -> dict[str, list[_Task]]:
+def _index(client: StudioClient, project_id: int, me: int) -> dict[str, list[_Task]]:
     """``doc_id`` → the project's tasks for it, with what the submit needs to know."""
     index: dict[str, list[_Task]] = {}
     for page in client.task_pages(project_id, LIST_PAGE, full=True):
@@ -70,20 +71,16 @@ def _index(client: StudioClient, project_id: int, user_id: int) -> dict[str, lis
             if not isinstance(doc_id, str):
                 continue
             live = [a for a in task.get("annotations") or () if not a.get("was_cancelled")]
-
-            def _by(annotation: Mapping[str, Any]) -> int | None:
-                who = annotation.get("completed_by")
-                who = who.get("id") if isinstance(who, Mapping) else who
-                return who if isinstance(who, int) else None
-
+            by_me = [gold.user_id(a.get("completed_by")) == me for a in live]
+            truth = [bool(a.get("ground_truth")) for a in live]
             index.setdefault(doc_id, []).append(
                 _Task(
                     id=int(task["id"]),
                     text=str(data.get("text", "")),
                     text_sha256=str(data.get("text_sha256", "")),
-                    mine=any(_by(a) == user_id for a in live),
-                    mine_is_truth=any(_by(a) == user_id and a.get("ground_truth") for a in live),
-                    truth_by_others=any(a.get("ground_truth") and _by(a) != user_id for a in live),
+                    mine=any(by_me),
+                    mine_is_truth=any(m and t for m, t in zip(by_me, truth, strict=True)),
+                    truth_by_others=any(t and not m for m, t in zip(by_me, truth, strict=True)),
                 )
             )
     return index
