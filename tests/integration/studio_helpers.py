@@ -8,6 +8,7 @@ import json
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -27,6 +28,44 @@ OFFSETS_ARTICLE = (
     "منها، وقال إن الأهالي بخير.\n"
 )
 OFFSETS_ID = "005_offsets_test"
+
+
+def span(text: str, needle: str) -> dict[str, Any]:
+    """Offsets and text of the first ``needle`` in ``text`` (code points)."""
+    start = text.index(needle)
+    return {"start": start, "end": start + len(needle), "text": needle}
+
+
+def offsets_layers(text: str) -> dict[str, Any]:
+    """Canonical layers for the offsets article, positions found in the clean text."""
+
+    def at(needle: str) -> dict[str, Any]:
+        return span(text, needle)
+
+    return {
+        "entities": [
+            {"id": "e1", **at("قسد"), "type": "ORG", "actor": "sdf", "parent": None},
+            {"id": "e2", **at("الرَّقّـــة"), "type": "GPE", "actor": None, "parent": None},
+            {"id": "e3", **at("تنظيمُ الدولةِ"), "type": "ORG", "actor": "isis", "parent": None},
+        ],
+        "events": [
+            {
+                "id": "v1",
+                "type": "TERRITORY_CAPTURED",
+                "trigger": at("سيطرت"),
+                "modality": "REPORTED",
+                "polarity": "POSITIVE",
+                "arguments": [
+                    {"role": "agent", "mention_id": "e1"},
+                    {"role": "place", "mention_id": "e2"},
+                ],
+            }
+        ],
+        "stance": [
+            {"actor": "sdf", "label": "NEUTRAL", "evidence": [at("سيطرت على الرَّقّـــة")]},
+            {"actor": "isis", "label": "AGAINST", "evidence": []},
+        ],
+    }
 
 
 def free_port() -> int:
@@ -92,5 +131,3 @@ def signup(url: str, email: str, password: str) -> str:
         token = web.get("/api/current-user/token")
         assert token.status_code == 200, token.text[:300]
         return str(token.json()["token"])
-
-

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from studio_helpers import OFFSETS_ID, Studio, signup
+from studio_helpers import OFFSETS_ID, Studio, offsets_layers, signup, span
 
 from furat.convert import convert_exports
 from furat.ingest import read_manifest
@@ -30,54 +30,36 @@ pytestmark = [pytest.mark.studio, pytest.mark.slow]
 TITLE = "Furat submit"
 
 
-def _span(text: str, needle: str) -> dict[str, Any]:
-    start = text.index(needle)
-    return {"start": start, "end": start + len(needle), "text": needle}
-
-
 def _record(studio: Studio, annotator: str) -> dict[str, Any]:
     """A complete canonical record of the offsets article (diacritics, tatweel, emoji)."""
     [article] = [r for r in read_manifest(studio.project.manifest) if r["id"] == OFFSETS_ID]
     text = article["text"]
-
-    def at(needle: str) -> dict[str, Any]:
-        return _span(text, needle)
-
+    layers = offsets_layers(text)
+    layers["entities"].append(
+        {"id": "e4", **span(text, "الأهالي"), "type": "PER", "actor": "civilians", "parent": None}
+    )
+    layers["events"].append(
+        {
+            "id": "v2",
+            "type": "WITHDRAWAL",
+            "trigger": span(text, "انسحاب"),
+            "modality": "ASSERTED",
+            "polarity": "POSITIVE",
+            "arguments": [{"role": "agent", "mention_id": "e3"}],
+        }
+    )
+    layers["stance"] = [  # AGAINST needs evidence for validation
+        {"actor": "sdf", "label": "NEUTRAL", "evidence": []},
+        {"actor": "isis", "label": "AGAINST", "evidence": [span(text, "انسحاب تنظيمُ الدولةِ")]},
+        {"actor": "civilians", "label": "NEUTRAL", "evidence": []},
+    ]
     return {
         "id": OFFSETS_ID,
         "schema_version": "0.1.0",
         "metadata": article["metadata"],
         "text": text,
         "paragraphs": article["paragraphs"],
-        "entities": [
-            {"id": "e1", **at("قسد"), "type": "ORG", "actor": "sdf", "parent": None},
-            {"id": "e2", **at("الرَّقّـــة"), "type": "GPE", "actor": None, "parent": None},
-            {"id": "e3", **at("تنظيمُ الدولةِ"), "type": "ORG", "actor": "isis", "parent": None},
-            {"id": "e4", **at("الأهالي"), "type": "PER", "actor": "civilians", "parent": None},
-        ],
-        "events": [
-            {
-                "id": "v1",
-                "type": "TERRITORY_CAPTURED",
-                "trigger": at("سيطرت"),
-                "modality": "REPORTED",
-                "polarity": "POSITIVE",
-                "arguments": [{"role": "agent", "mention_id": "e1"}, {"role": "place", "mention_id": "e2"}],
-            },
-            {
-                "id": "v2",
-                "type": "WITHDRAWAL",
-                "trigger": at("انسحاب"),
-                "modality": "ASSERTED",
-                "polarity": "POSITIVE",
-                "arguments": [{"role": "agent", "mention_id": "e3"}],
-            },
-        ],
-        "stance": [
-            {"actor": "sdf", "label": "NEUTRAL", "evidence": []},
-            {"actor": "isis", "label": "AGAINST", "evidence": [at("انسحاب تنظيمُ الدولةِ")]},
-            {"actor": "civilians", "label": "NEUTRAL", "evidence": []},
-        ],
+        **layers,
         "provenance": {
             "task_id": None,
             "annotation_ids": [],
@@ -115,7 +97,7 @@ def test_submit_round_trip_gold_and_refusals(
     )
     first = _record(studio, "annotator-a")
     gold = copy.deepcopy(first)  # the adjudicated version: one more mention, one stance changed
-    reuters = _span(first["text"], "Reuters")
+    reuters = span(first["text"], "Reuters")
     gold["entities"].append({"id": "e5", **reuters, "type": "ORG", "actor": None, "parent": None})
     gold["stance"][0] = {"actor": "sdf", "label": "NEUTRAL", "evidence": [first["events"][0]["trigger"]]}
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
-from studio_helpers import OFFSETS_ID, Studio, signup
+from studio_helpers import OFFSETS_ID, Studio, offsets_layers, signup
 
 from furat import gazetteer, lsresults
 from furat.errors import FuratError
@@ -48,39 +48,6 @@ def _spans(task: dict[str, Any]) -> Iterator[dict[str, Any]]:
             for result in item.get("result") or []:
                 if "start" in (result.get("value") or {}):
                     yield result
-
-
-def _offsets_record(text: str) -> dict[str, Any]:
-    """Canonical layers for the offsets article, positions found in the clean text."""
-
-    def at(needle: str) -> dict[str, Any]:
-        start = text.index(needle)
-        return {"start": start, "end": start + len(needle), "text": needle}
-
-    return {
-        "entities": [
-            {"id": "e1", **at("قسد"), "type": "ORG", "actor": "sdf"},
-            {"id": "e2", **at("الرَّقّـــة"), "type": "GPE", "actor": None},
-            {"id": "e3", **at("تنظيمُ الدولةِ"), "type": "ORG", "actor": "isis"},
-        ],
-        "events": [
-            {
-                "id": "v1",
-                "type": "TERRITORY_CAPTURED",
-                "trigger": at("سيطرت"),
-                "modality": "REPORTED",
-                "polarity": "POSITIVE",
-                "arguments": [
-                    {"role": "agent", "mention_id": "e1"},
-                    {"role": "place", "mention_id": "e2"},
-                ],
-            }
-        ],
-        "stance": [
-            {"actor": "sdf", "label": "NEUTRAL", "evidence": [at("سيطرت على الرَّقّـــة")]},
-            {"actor": "isis", "label": "AGAINST", "evidence": []},
-        ],
-    }
 
 
 def test_push_imports_every_article_with_predictions_once(studio: Studio) -> None:
@@ -124,7 +91,7 @@ def test_two_annotators_and_the_snapshot_export(studio: Studio) -> None:
         assert info is not None
         tasks = {t["data"]["doc_id"]: t for t in _all_tasks(admin, info.id)}
         article = tasks[OFFSETS_ID]
-        record = _offsets_record(article["data"]["text"])
+        record = offsets_layers(article["data"]["text"])
         results = lsresults.record_to_results(record, ["modality", "polarity"])
         with second.call("annotating"):
             second.sdk.annotations.create(article["id"], result=results, lead_time=12.5)
