@@ -25,6 +25,7 @@ from jsonschema import Draft202012Validator
 from furat.docschema import document_schema
 from furat.incidents import IncidentLog
 from furat.labels import Inventory
+from furat.screen import ID_PLACES, Chunk
 from furat.structschema import UnsupportedSchema, _pattern_check, compile_schema
 from furat.validate import RecordValidator
 
@@ -80,6 +81,7 @@ def test_derived_types_agree_with_jsonschema(inventory: Inventory) -> None:
     compiled = compile_schema(schema)
     kind = compiled.type
     decoder = msgspec.json.Decoder(kind)
+    clean = decoder.decode(json.dumps(first_record()).encode("utf-8"))
     checked = rejected = 0
     for name, record in variants():
         expected = full.is_valid(record)
@@ -89,14 +91,26 @@ def test_derived_types_agree_with_jsonschema(inventory: Inventory) -> None:
             converted = False
         try:
             raw = json.dumps(record, ensure_ascii=False).encode("utf-8")
-            decoded = compiled.pattern_error(decoder.decode(raw)) is None
+            doc = decoder.decode(raw)
+            decoded = compiled.pattern_error(doc) is None
+            # the chunk path: ids gathered once by the screen's Chunk, the rest by the schema
+            chunk = [clean, doc, clean]
+            in_chunk = compiled.patterns_hold(chunk, Chunk(chunk).pattern_values())
         except msgspec.ValidationError:
-            decoded = False
-        assert (converted, decoded) == (expected, expected), name
+            decoded = in_chunk = False
+        assert (converted, decoded, in_chunk) == (expected, expected, expected), name
         checked += 1
         rejected += not expected
     # the mutations must exercise both sides: most break the record, some do not
     assert checked > 500 and 0 < rejected < checked - 50
+
+
+def test_the_screen_gathers_the_id_places_of_one_pattern(inventory: Inventory) -> None:
+    """:class:`furat.screen.Chunk` hands its distinct ids to the pattern check for these
+    places; were one renamed, the check would gather it again (correct, but slow)."""
+    compiled = compile_schema(document_schema(inventory))
+    (pattern,) = [p for p, places in compiled.patterns.items() if {n for n, _ in places} & set(ID_PLACES)]
+    assert {name for name, _ in compiled.patterns[pattern]} == set(ID_PLACES)
 
 
 def test_an_integer_written_as_a_float_is_refused_with_a_message(inventory: Inventory) -> None:

@@ -84,11 +84,6 @@ def _columns(items: list[Any], *fields: str) -> list[list[Any]]:
     return [list(map(operator.attrgetter(field), items)) for field in fields]
 
 
-def _hashes(values: Sequence[Any]) -> Keys:
-    """Python's hash of each value, as unsigned 64-bit keys (equal values, equal keys)."""
-    return np.fromiter(map(hash, values), dtype=np.int64, count=len(values)).view(np.uint64)
-
-
 def _mix(*columns: Any) -> Keys:
     """One 64-bit key per row of integer ``columns``: equal rows always give equal keys.
 
@@ -101,7 +96,7 @@ def _mix(*columns: Any) -> Keys:
     return key
 
 
-def _twice(key: Keys) -> Ints:
+def _twice(key: Keys | Ints) -> Ints:
     """Indices of the rows whose key an earlier row (in sorted order) already has."""
     order: Ints = np.argsort(key, kind="stable")
     ordered = key[order]
@@ -117,6 +112,51 @@ _PARAGRAPHS = operator.attrgetter("paragraphs")
 _TEXT = operator.attrgetter("text")
 _SHA = operator.attrgetter("metadata.text_sha256")
 _GOLD = operator.attrgetter("provenance.gold")
+
+
+#: the schema places whose values :class:`Chunk` gathers (see :meth:`Chunk.pattern_values`)
+ID_PLACES = (
+    "Document.entities[].id",
+    "Document.entities[].parent",
+    "Document.events[].id",
+    "Document.events[].arguments[].mention_id",
+)
+
+
+class Chunk:
+    """The mentions, events, arguments and stance items of a chunk of records, with the
+    fields that both the schema's id patterns and the screen's rules read, gathered once.
+
+    Every id, parent and argument reference of the chunk gets an exact integer code (equal
+    strings, equal codes: one ``dict.setdefault`` per value, in C), so ids are compared,
+    sorted and looked up as integers, and each distinct id string is pattern-checked once.
+    """
+
+    def __init__(self, docs: Sequence[Any]) -> None:
+        self.docs = docs
+        everyone = np.arange(len(docs), dtype=np.int64)
+        self.entities, self.e_rec = _flatten(list(map(_ENTITIES, docs)), everyone)
+        self.events, self.v_rec = _flatten(list(map(_EVENTS, docs)), everyone)
+        self.items, self.s_rec = _flatten(list(map(_STANCE, docs)), everyone)
+        entity_fields = _columns(self.entities, "type", "id", "actor", "parent")
+        self.e_types, e_ids, self.e_actors, e_parents = entity_fields
+        event_fields = _columns(self.events, "type", "id", "trigger", "arguments")
+        self.v_types, v_ids, self.triggers, arguments = event_fields
+        args, self.a_event = _flatten(arguments, np.arange(len(self.events), dtype=np.int64))
+        self.roles, mentions = _columns(args, "role", "mention_id")
+        strings = itertools.chain(e_ids, e_parents, v_ids, mentions)
+        #: id string (``None``: no parent) -> its code; codes follow the order of first sight
+        self.ids: dict[str | None, int] = {}
+        #: the code of each mention id, mention parent, event id and reference, in that order
+        count = 2 * len(e_ids) + len(v_ids) + len(mentions)
+        self.codes = _ints(map(self.ids.setdefault, strings, itertools.count()), count)
+
+    def pattern_values(self) -> dict[str, list[str]]:
+        """The distinct values at each of :data:`ID_PLACES`, for
+        :meth:`furat.structschema.CompiledSchema.patterns_hold` (one list for all four:
+        a value breaks the shared pattern wherever it stands)."""
+        values = [key for key in self.ids if key is not None]
+        return dict.fromkeys(ID_PLACES, values)
 
 
 class Screen:
@@ -142,9 +182,17 @@ class Screen:
         self._targeted = np.array([a in checker.stance_targets for a in actors], dtype=np.bool_)
         self._n_targets = len(set(checker.stance_targets))
 
+    def gather(self, docs: Sequence[Any]) -> Chunk:
+        """The columns of ``docs`` (schema-valid structs) that the rules read."""
+        return Chunk(docs)
+
     def suspects(self, docs: Sequence[Any]) -> set[int]:
         """Indices of the records of ``docs`` (schema-valid structs) to check exactly."""
-        n = len(docs)
+        return self.flag(self.gather(docs))
+
+    def flag(self, chunk: Chunk) -> set[int]:
+        """Indices of the records of a gathered chunk to check exactly."""
+        docs, n = chunk.docs, len(chunk.docs)
         if n == 0:
             return set()
         flagged = np.zeros(n, dtype=np.bool_)
@@ -163,13 +211,10 @@ class Screen:
             bounds = np.array(paragraphs, dtype=np.int64).reshape(-1, 2)
             flagged[p_rec[(bounds[:, 0] > bounds[:, 1]) | (bounds[:, 1] > sizes[p_rec])]] = True
 
-        entities, e_rec = _flatten(list(map(_ENTITIES, docs)), everyone)
-        events, v_rec = _flatten(list(map(_EVENTS, docs)), everyone)
-        items, s_rec = _flatten(list(map(_STANCE, docs)), everyone)
-        v_types, v_ids, triggers, arguments = _columns(events, "type", "id", "trigger", "arguments")
-        i_actors, i_labels, evidence_lists = _columns(items, "actor", "label", "evidence")
-        evidence, x_item = _flatten(evidence_lists, np.arange(len(items), dtype=np.int64))
-        spans = [*entities, *triggers, *evidence]
+        e_rec, v_rec, s_rec = chunk.e_rec, chunk.v_rec, chunk.s_rec
+        i_actors, i_labels, evidence_lists = _columns(chunk.items, "actor", "label", "evidence")
+        evidence, x_item = _flatten(evidence_lists, np.arange(len(chunk.items), dtype=np.int64))
+        spans = [*chunk.entities, *chunk.triggers, *evidence]
         span_rec = np.concatenate([e_rec, v_rec, s_rec[x_item]])
         starts_l, ends_l, surfaces = _columns(spans, "start", "end", "text")
         m = len(spans)
@@ -178,26 +223,25 @@ class Screen:
         placed = self._placed(joined, sizes[span_rec], starts, ends, g_starts, surfaces)
         flagged[span_rec[~placed]] = True
 
-        n_e, n_v = len(entities), len(events)
-        e_types, e_ids, e_actors, e_parents = _columns(entities, "type", "id", "actor", "parent")
-        e_codes = _ints(map(self._entity_code.__getitem__, e_types), n_e)
+        n_e, n_v = len(e_rec), len(v_rec)
+        codes, width = chunk.codes, len(chunk.codes) + 1
+        e_ids, e_parents = codes[:n_e], codes[n_e : 2 * n_e]
+        v_ids, mentions = codes[2 * n_e : 2 * n_e + n_v], codes[2 * n_e + n_v :]
+        e_codes = _ints(map(self._entity_code.__getitem__, chunk.e_types), n_e)
         e_starts, e_ends = g_starts[:n_e], g_ends[:n_e]
-        e_keys = _mix(e_rec, _hashes(e_ids))
-        id_keys = np.concatenate([e_keys, _mix(v_rec, _hashes(v_ids))])
-        flagged[np.concatenate([e_rec, v_rec])[_twice(id_keys)]] = True
+        id_rec = np.concatenate([e_rec, v_rec])
+        flagged[id_rec[_twice(id_rec * width + np.concatenate([e_ids, v_ids]))]] = True
         flagged[e_rec[_twice(_mix(e_starts, e_ends, e_codes))]] = True
+        e_actors = chunk.e_actors
         linked = _bools(map(operator.is_not, e_actors, itertools.repeat(None)), n_e)
         flagged[e_rec[linked & ~self._may_link[e_codes]]] = True
-        nested = (e_rec, e_starts, e_ends, e_ids, e_parents)
-        if not placed[:n_e].all():  # misplaced mentions (flagged) could overlap another record's
-            keep = placed[:n_e]
-            kept = (list(itertools.compress(column, keep)) for column in (e_ids, e_parents))
-            nested = (e_rec[keep], e_starts[keep], e_ends[keep], *kept)
-        flagged[self._nesting(*nested)] = True
+        keep = placed[:n_e]  # misplaced mentions (flagged) could overlap another record's
+        parents = np.where(e_parents == chunk.ids.get(None, -2), -1, e_parents)
+        flagged[self._nesting(e_rec[keep], e_starts[keep], e_ends[keep], e_ids[keep], parents[keep])] = True
 
-        v_codes = _ints(map(self._event_code.__getitem__, v_types), n_v)
+        v_codes = _ints(map(self._event_code.__getitem__, chunk.v_types), n_v)
         flagged[v_rec[_twice(_mix(g_starts[n_e : n_e + n_v], g_ends[n_e : n_e + n_v], v_codes))]] = True
-        flagged[self._arguments(arguments, v_rec, v_codes, e_rec, e_ids, e_keys, e_codes)] = True
+        flagged[self._arguments(chunk, mentions, width, v_codes, e_ids, e_codes)] = True
 
         linked_actors = list(itertools.compress(e_actors, linked))
         links = np.zeros((n, len(self._actor_code)), dtype=np.int64)
@@ -216,13 +260,20 @@ class Screen:
         The test of :class:`furat.placement.Placement` (whose exact fallback decides any
         span this one rejects): no whitespace edge, a separator after the end, and before
         the start a separator or a bare proclitic (و ف ب ل ك, or و/ف + ب/ل/ك) after one.
-        Only the characters around each span are classified, not the whole text.
+        Each span's text is compared with its slice code point by code point, all spans
+        at once; only the characters around each span are classified, not the whole text.
         """
         m = len(starts)
         lengths = _ints(map(len, surfaces), m)
         ok = (ends <= size) & (ends - starts == lengths)
-        ok &= _bools(map(joined.startswith, surfaces, g_starts.tolist()), m)
         codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+        own = np.frombuffer("".join(surfaces).encode("utf-32-le"), dtype=np.uint32)
+        # where each code point of the spans' texts should be in ``codes`` (misplaced: anywhere)
+        shift = np.where(ok, g_starts - (np.cumsum(lengths) - lengths), 0)
+        at = np.minimum(np.repeat(shift, lengths) + np.arange(len(own)), len(codes) - 1)
+        differ = np.flatnonzero(codes[at] != own)
+        if len(differ):
+            ok[np.repeat(np.arange(m), lengths)[differ]] = False
         first = np.where(ok, g_starts, 3)  # a misplaced span may point anywhere: look elsewhere
         after = first + np.where(ok, lengths, 0)
         around = np.stack([first - 3, first - 2, first - 1, first, after - 1, after])
@@ -235,11 +286,9 @@ class Screen:
         return placed
 
     @staticmethod
-    def _nesting(
-        rec: Ints, starts: Ints, ends: Ints, ids: Sequence[str], given: Sequence[str | None]
-    ) -> Ints:
+    def _nesting(rec: Ints, starts: Ints, ends: Ints, ids: Ints, given: Ints) -> Ints:
         """Records whose mentions might cross, or whose ``parent`` might not be the smallest
-        strictly enclosing mention.
+        strictly enclosing mention (``ids`` and ``given`` parents as id codes; -1: none).
 
         Offsets are into the joined texts, so one pass covers the chunk. In canonical order
         (start, then longest first) a mention overlaps an earlier one only if it starts
@@ -248,7 +297,7 @@ class Screen:
         it (its parent) or across it (a crossing). Longer runs and equal extents are flagged.
         """
         n = len(starts)
-        orphan = _bools(map(operator.is_not, given, itertools.repeat(None)), n)  # has a parent
+        orphan = given >= 0  # has a parent
         if n < 2:
             return rec[orphan]
         order = np.lexsort((-ends, starts))
@@ -262,44 +311,34 @@ class Screen:
         wrong = (r[pair] != r[pair - 1]) | (e[pair] > e[pair - 1])
         inner, outer = order[pair], order[pair - 1]
         orphan[inner] = False  # the mentions with a computed parent are compared below
-        named = map(given.__getitem__, inner.tolist())
-        right = _bools(map(operator.eq, named, map(ids.__getitem__, outer.tolist())), len(inner))
+        right = given[inner] == ids[outer]
         return np.concatenate([r[1:][twins | deep], r[pair[wrong]], rec[orphan], rec[inner[~right]]])
 
     def _arguments(
-        self,
-        arguments: Sequence[Sequence[Any]],
-        v_rec: Ints,
-        v_codes: Ints,
-        e_rec: Ints,
-        e_ids: Sequence[str],
-        e_keys: Keys,
-        e_codes: Ints,
+        self, chunk: Chunk, mentions: Ints, width: int, v_codes: Ints, e_ids: Ints, e_codes: Ints
     ) -> Ints:
         """Records with an argument whose role, reference or filler type might be wrong, or
         which appears twice in its event.
 
-        References resolve through the 64-bit keys of (record, mention id), sorted once;
-        each hit is confirmed by comparing the ids themselves, so it is exact.
+        References resolve through exact integer keys (record, id code), sorted once.
         """
-        args, a_event = _flatten(arguments, np.arange(len(arguments), dtype=np.int64))
-        k = len(args)
+        a_event = chunk.a_event
+        k = len(a_event)
         if k == 0:
             return a_event
-        roles, mentions = _columns(args, "role", "mention_id")
-        a_rec = v_rec[a_event]
+        a_rec = chunk.v_rec[a_event]
         unknown = len(self._role_code)
-        role_codes = _ints(map(self._role_code.get, roles, itertools.repeat(unknown)), k)
-        a_keys = _mix(a_rec, _hashes(mentions))
+        role_codes = _ints(map(self._role_code.get, chunk.roles, itertools.repeat(unknown)), k)
+        a_keys = a_rec * width + mentions
+        e_keys = chunk.e_rec * width + e_ids
         if len(e_keys):
             sorter = np.argsort(e_keys)
             at = sorter[np.minimum(np.searchsorted(e_keys, a_keys, sorter=sorter), len(e_keys) - 1)]
-            found = (e_keys[at] == a_keys) & (e_rec[at] == a_rec)
-            found &= _bools(map(operator.eq, map(e_ids.__getitem__, at.tolist()), mentions), k)
+            found = e_keys[at] == a_keys
             allowed = found & self._allowed[v_codes[a_event], role_codes, e_codes[at]]
         else:
-            at, allowed = np.zeros(k, dtype=np.int64), np.zeros(k, dtype=np.bool_)
-        twice = _twice(_mix(a_event, role_codes, at))
+            allowed = np.zeros(k, dtype=np.bool_)
+        twice = _twice((a_event * width + mentions) * (unknown + 1) + role_codes)
         return np.concatenate([a_rec[~allowed], a_rec[twice]])
 
     def _stance(

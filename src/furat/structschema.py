@@ -50,6 +50,7 @@ class UnsupportedSchema(ValueError):
 Step = tuple[str, Any]
 _SIMPLE = re.compile(r"\^(\[(?:[^\]\\]|\\.)+\](?:\+|\{\d+\}))\$")
 _SEP = "\x00"
+Gather = Callable[[Any], list[str]]
 
 
 def _path_source(steps: tuple[Step, ...], roots: str = "(d,)") -> str:
@@ -81,10 +82,10 @@ class CompiledSchema:
 
     type: Any = None
     patterns: dict[str, list[tuple[str, tuple[Step, ...]]]] = field(default_factory=dict)
-    _checks: list[tuple[str, Callable[[Any], list[str]], Callable[[list[str]], object]]] = field(
+    _checks: list[tuple[str, Gather, Callable[[list[str]], object]]] = field(
         default_factory=list
     )
-    _chunk_checks: list[tuple[Callable[[Any], list[str]], Callable[[list[str]], object]]] = field(
+    _chunk_checks: list[tuple[list[tuple[str, Gather]], Callable[[list[str]], object]]] = field(
         default_factory=list
     )
 
@@ -96,8 +97,11 @@ class CompiledSchema:
             gather = eval(f"lambda d: {source}", {})  # source built above from identifiers only
             check = _pattern_check(pattern)
             self._checks.append((where, gather, check))
-            source = " + ".join(_path_source(steps, "docs") for _, steps in places)
-            self._chunk_checks.append((eval(f"lambda docs: {source}", {}), check))
+            per_place = [
+                (name, eval(f"lambda docs: {_path_source(steps, 'docs')}", {}))
+                for name, steps in places
+            ]
+            self._chunk_checks.append((per_place, check))
 
     def pattern_error(self, doc: Any) -> str | None:
         """The first pattern a value of ``doc`` (an instance of :attr:`type`) breaks, if any."""
@@ -106,13 +110,28 @@ class CompiledSchema:
                 return where
         return None
 
-    def patterns_hold(self, docs: list[Any]) -> bool:
+    def patterns_hold(self, docs: list[Any], given: Mapping[str, list[str]] | None = None) -> bool:
         """Whether every value of every record in ``docs`` matches its pattern.
 
         One gather and one regex per pattern for a whole chunk of records, instead of one
-        per record; when this is false, :meth:`pattern_error` finds the records.
+        per record; when this is false, :meth:`pattern_error` finds the records. ``given``
+        maps places (as named in :attr:`patterns`) to their values already gathered by
+        the caller — any superset of the distinct values will do, and one list given for
+        several places is checked once; the other places are gathered here.
         """
-        return all(check(gather(docs)) for gather, check in self._chunk_checks)
+        given = given or {}
+        for places, check in self._chunk_checks:
+            values: list[str] = []
+            taken: set[int] = set()
+            for name, gather in places:
+                if name not in given:
+                    values += gather(docs)
+                elif id(given[name]) not in taken:
+                    taken.add(id(given[name]))
+                    values += given[name]
+            if not check(values):
+                return False
+        return True
 
 
 def _pattern_check(pattern: str) -> Callable[[list[str]], object]:

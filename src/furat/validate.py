@@ -101,10 +101,13 @@ class RecordValidator:
         exactly only on the records it flags.
         """
         decoded = [(line, raw, self._parsed(raw)) for line, raw in lines]
-        if not self._compiled.patterns_hold([doc for _, _, doc in decoded if doc is not None]):
+        docs = [doc for _, _, doc in decoded if doc is not None]
+        chunk = self._screen.gather(docs)  # the ids, gathered once for the patterns and the screen
+        if not self._compiled.patterns_hold(docs, chunk.pattern_values()):
             broken = self._compiled.pattern_error
             decoded = [(line, raw, None if doc is None or broken(doc) else doc) for line, raw, doc in decoded]
-        suspects = self._screen.suspects([doc for _, _, doc in decoded if doc is not None])
+            chunk = self._screen.gather([doc for _, _, doc in decoded if doc is not None])
+        suspects = self._screen.flag(chunk)
         count = k = 0
         for line, raw, doc in decoded:
             if doc is None:
