@@ -13,6 +13,7 @@ clean records must be cleared, or the screen would save nothing.
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import random
 from collections import Counter
@@ -251,3 +252,41 @@ def test_validate_lines_reports_what_validate_json_reports(inventory: Inventory,
     assert count == parsed == len(lines) - 1
     assert [(i.code, i.location) for i in chunked] == [(i.code, i.location) for i in one_by_one]
     assert len(list(chunked)) > 15
+
+
+def _prefixed(record: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """``record`` with ``prefix`` before its text and every offset moved past it."""
+    out = copy.deepcopy(record)
+    shift = len(prefix)
+    out["text"] = prefix + out["text"]
+    out["metadata"]["text_sha256"] = hashlib.sha256(out["text"].encode("utf-8")).hexdigest()
+    out["paragraphs"] = [[0, end + shift] if k == 0 else [start + shift, end + shift]
+                         for k, (start, end) in enumerate(out["paragraphs"])]  # fmt: skip
+    for span in _spans(out):
+        span["start"] += shift
+        span["end"] += shift
+    return out
+
+
+def test_texts_beyond_the_basic_plane(inventory: Inventory) -> None:
+    """Emoji (astral code points, two UTF-16 units each) in one text of the chunk: the
+    screen's code-point arrays switch to 32 bits and offsets stay code points."""
+    validator = RecordValidator(inventory)
+    screen, checker = validator._screen, validator._semantic
+    record = golden()[0]
+    astral = _prefixed(record, "\U0001f1f8\U0001f1fe \U0001f600 ")  # a flag and a face
+    mutant = copy.deepcopy(astral)
+    mutant["entities"][0]["start"] += 1  # one code point off: its text no longer matches
+    docs = [_struct(validator, r) for r in (golden()[1], astral, mutant, record)]
+    assert all(doc is not None for doc in docs)
+    assert checker.check(docs[1]) == [] and checker.check(docs[2]) != []
+    assert screen.suspects(docs) == {2}
+    # a span whose own text is astral, in a chunk whose other texts are not
+    emoji = _prefixed(record, "\U0001f600 ")
+    emoji["entities"].append({"id": "emoji", "start": 0, "end": 1, "text": "\U0001f600", "type": "ORG",
+                              "actor": None, "parent": None})  # fmt: skip
+    doc = _struct(validator, emoji)
+    assert doc is not None and checker.check(doc) == []
+    assert screen.suspects([docs[0], doc]) == set()
+    emoji["entities"][-1]["text"] = "\U0001f601"
+    assert screen.suspects([docs[0], _struct(validator, emoji)]) == {1}
