@@ -6,15 +6,16 @@ mentions to nest and ~20 arguments and every small step has a per-record price. 
 every record of a real corpus is clean, so :class:`Screen` answers a weaker question for
 hundreds of records together: which ones *might* have a problem. The spans, mentions,
 arguments and stance items of the whole chunk become flat columns (one C-level ``map``
-per field), texts are laid end to end in one string (and one UTF-32 code array) with
-separators between them, and every rule becomes a few ``numpy`` operations over those
-columns. Only the records it flags go through the exact checker.
+per field; ids, parents and references as exact integer codes, see :class:`Chunk`),
+texts are laid end to end in one string (and one array of code points) with separators
+between them, and every rule becomes a few ``numpy`` operations over those columns.
+Only the records it flags go through the exact checker.
 
 The contract is one-sided and tested that way (``tests/test_screen.py``): a record the
 screen clears has no semantic problem (:meth:`SemanticChecker.check` returns nothing).
 The screen may flag a clean record — a boundary only :func:`furat.spans.word_cut` can
 judge (tatweel, diacritics, enclitics), mentions with equal extents, nesting three deep,
-a 64-bit hash collision between two ids — which costs time, never correctness.
+a 64-bit key collision between two spans — which costs time, never correctness.
 """
 
 from __future__ import annotations

@@ -17,7 +17,10 @@ Each record goes through three stages:
    typed struct. Records that fail it do not: their fields cannot be trusted to exist,
    and the semantic incidents appear once the schema errors are fixed. A records file is
    read in chunks: :mod:`furat.screen` clears most records of a chunk at once with array
-   operations, and only the records it flags get the exact, per-record checks.
+   operations, and only the records it flags get the exact, per-record checks. The
+   chunk's ids are gathered once (:class:`furat.screen.Chunk`) for both the schema's id
+   patterns and the screen, and the memory a chunk frees is kept for the next one
+   (:mod:`furat.heap`).
 
 Validation streams: besides the record at hand, it remembers only a 64-bit digest per
 record id (:mod:`furat.intmap`), to catch duplicate records.
