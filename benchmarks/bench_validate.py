@@ -24,16 +24,19 @@ to one step:
 
 Targets: validate/parse <= 1.5; peak memory at N over N/10 <= 1.3 (streaming).
 
-Latest full run (100,000 documents, 2.5 GB export, 1.3 GB of records; 2 shared vCPUs, with
-other jobs on the machine): validate_lines/json.loads 1.75 interleaved (typed decode 0.39,
-the chunk screen, pattern checks and bookkeeping 1.36); separate runs: parse 19.7 s,
-validate_file 26.7 s (1.36). Conversion 426 docs/s; peak memory 10k -> 100k: convert 1.15,
-validate 1.08, pipeline 1.12. Label Studio's CONLL2003 converter 676 s and 4.7 GB peak vs
-furat convert 235 s (+ validate 27 s); mentions kept 4,000,000 (all levels) vs 3,430,591
-B- tags (the outermost level only). On a quiet machine, ``--docs 10000 --steps
-parse,validate,ratio``: interleaved 1.52 (1,000 documents) and 1.59-1.62 (10,000).
-Earlier: 3.44 (fastjsonschema + per-span checks), 2.05 (msgspec types + per-record bulk
-rules), 1.48 (chunk screen, 10,000 documents).
+Latest runs (100,000 documents, 2.5 GB export, 1.3 GB of records; 2 shared vCPUs):
+separate runs, fastest of 5 alternating: parse 16.8 s, validate_file 22.7 s, ratio 1.35
+(medians 18.1 / 24.4 s: 1.35); interleaved validate_lines/json.loads 1.48 at 100,000 and
+1.33-1.35 at 10,000 (typed decode 0.39, chunk screen, id patterns and bookkeeping 0.95-1.09).
+Single runs are not enough here: with 3 repeats one run saw parse 14.1 s against the
+usual 17-19 s and printed 1.79. Conversion 466 docs/s; peak memory 10k -> 100k: convert
+1.18, validate 1.00, pipeline 1.07. Label Studio's CONLL2003 converter 516 s and 4.7 GB
+peak vs furat convert 236 s (+ validate 30 s); mentions kept 4,000,000 (all levels) vs
+3,430,700 B- tags (the outermost level only). Earlier: 3.44 (fastjsonschema + per-span
+checks), 2.05 (msgspec types + per-record bulk rules), 1.6-1.75 (chunk screen over
+structs, ids hashed), 1.35-1.48 (ids as exact codes gathered once for the patterns and the
+screen, spans compared as code-point arrays, freed chunk memory kept: page faults per
+9,000 records 42,000 -> 1,700).
 """
 
 from __future__ import annotations
@@ -377,7 +380,7 @@ def child(step: str, proj: Path) -> dict[str, Any]:
 
 
 #: runs of each of parse and validate (alternating) for the separate-runs ratio (``--repeats``)
-REPEATS = 3
+REPEATS = 5
 
 
 def ratio(records: Path, inv: Inventory) -> dict[str, Any]:
