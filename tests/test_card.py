@@ -123,7 +123,7 @@ def test_size_categories() -> None:
     ]  # fmt: skip
 
 
-def test_agreement_numbers_on_a_worked_example(inventory: Inventory) -> None:
+def test_agreement_numbers_on_a_worked_example() -> None:
     """Two annotators: one of two mentions typed differently, one of two stances differs.
 
     Entity F1 = 2·1 / (2·1 + 2) = 0.5. Stance: observed 1/2; pooled labels FAVOR 2/4,
@@ -151,7 +151,7 @@ def test_agreement_numbers_on_a_worked_example(inventory: Inventory) -> None:
 
     rows = [row("a", 1, 1), row("b", 2, 2, extra_argument=True), row("c", 2, 2, cancelled=True),
             row("lead", 0, 0, truth=True)]  # fmt: skip
-    result = agreement(pa.Table.from_pylist(rows), inventory)
+    result = agreement(pa.Table.from_pylist(rows))
     assert (result.annotators, result.shared_documents, result.pairs, result.adjudicated) == (2, 1, 1, 1)
     assert result.entity_f1 == pytest.approx(0.5)
     assert result.stance_observed == pytest.approx(0.5) and result.stance_pi == pytest.approx(0.2)
@@ -159,7 +159,7 @@ def test_agreement_numbers_on_a_worked_example(inventory: Inventory) -> None:
     assert result.actor_agreement == pytest.approx(1.0)
 
 
-def test_a_pass_picked_as_ground_truth_is_still_compared(inventory: Inventory) -> None:
+def test_a_pass_picked_as_ground_truth_is_still_compared() -> None:
     """Two passes, a reviewer marks one as gold: both are independent, nothing adjudicated.
 
     A third document has one annotation (counted once) and none is shared with it.
@@ -174,7 +174,7 @@ def test_a_pass_picked_as_ground_truth_is_still_compared(inventory: Inventory) -
                 "events": [], "stance": []}  # fmt: skip
 
     rows = [row("d1", "a", 3, True), row("d1", "b", 4, False), row("d2", "c", 3, False)]
-    result = agreement(pa.Table.from_pylist(rows), inventory)
+    result = agreement(pa.Table.from_pylist(rows))
     assert (result.shared_documents, result.pairs, result.adjudicated) == (1, 1, 0)
     assert (result.annotators, result.annotated_documents) == (3, 2)
     assert result.entity_f1 == pytest.approx(0.0)

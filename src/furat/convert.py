@@ -226,13 +226,13 @@ class Converter:
         valid: list[Mapping[str, Any]] = []
         for ann in annotations:
             aid = ann.get("id") if isinstance(ann, dict) else None
-            annotator = annotator_id(ann.get("completed_by")) if isinstance(ann, dict) else None
-            if not (isinstance(ann, dict) and _is_int(aid) and annotator is not None):
+            user = user_id(ann.get("completed_by")) if isinstance(ann, dict) else None
+            if not (isinstance(ann, dict) and _is_int(aid) and user is not None):
                 msg = "an annotation needs an integer id and completed_by (a user id)"
                 at = dataclasses.replace(where, annotation=aid) if _in_range(aid) else where
                 found.append(make("EXPORT_STRUCTURE", msg, at))
                 continue
-            user = user_id(ann.get("completed_by"))
+            annotator = annotator_id(user)
             if not (_in_range(aid) and _in_range(user)):
                 msg = f"annotation id {aid} or user id {user} is outside the 64-bit range of Label Studio ids"
                 found.append(make("EXPORT_STRUCTURE", msg, where))

@@ -118,7 +118,7 @@ class CorpusStats:
     agreement: Agreement | None = None
 
 
-def agreement(table: pa.Table, inv: Inventory) -> Agreement:
+def agreement(table: pa.Table) -> Agreement:
     """Agreement of the independent annotations of documents two or more people labelled.
 
     Two workflows mark gold in Label Studio. A reviewer may mark one of the passes as
@@ -194,9 +194,7 @@ def compute(dataset_dir: Path, inv: Inventory) -> CorpusStats:
     annotations = shard_files(dataset_dir, "annotations")
     if annotations:
         columns = ["id", "annotator", "ground_truth", "was_cancelled", "entities", "events", "stance"]
-        stats.agreement = agreement(
-            pa.concat_tables(read_split(p, columns) for p in annotations.values()), inv
-        )
+        stats.agreement = agreement(pa.concat_tables(read_split(p, columns) for p in annotations.values()))
     return stats
 
 

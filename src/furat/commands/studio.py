@@ -138,16 +138,21 @@ def _push(args: argparse.Namespace) -> int:
     return 0
 
 
+def _existing(client: StudioClient, title: str) -> int:
+    """The id of the project ``title`` on the server; an error if it was never pushed."""
+    found = client.find_project(title)
+    if found is None:
+        raise FuratError(f"no project {title!r} on {client.url}: run `furat studio push` first")
+    return found.id
+
+
 def _submit(args: argparse.Namespace) -> int:
     project = find_project(args.root)
     inv = load_project_inventory(project)
     records = records_or_refuse(project, inv, args.records, out=sys.stdout, refusal="nothing was submitted")
     with connect.connect(project) as client:
-        found = client.find_project(args.project)
-        if found is None:
-            raise FuratError(f"no project {args.project!r} on {client.url}: run `furat studio push` first")
-        report = submit.submit(client, found.id, records, inv, ground_truth=args.ground_truth,
-                               progress=print)  # fmt: skip
+        target = _existing(client, args.project)
+        report = submit.submit(client, target, records, inv, ground_truth=args.ground_truth, progress=print)
     kind = "ground-truth annotation(s)" if args.ground_truth else "annotation(s)"
     print(f"created {len(report.created)} {kind} as user {report.user_id} in project "
           f"{args.project!r}; {len(report.skipped)} article(s) already annotated by this user "
@@ -158,10 +163,7 @@ def _submit(args: argparse.Namespace) -> int:
 def _pull(args: argparse.Namespace) -> int:
     project = find_project(args.root)
     with connect.connect(project) as client:
-        found = client.find_project(args.project)
-        if found is None:
-            raise FuratError(f"no project {args.project!r} on {client.url}: run `furat studio push` first")
-        report = pull.pull(client, found.id, project.exports_dir)
+        report = pull.pull(client, _existing(client, args.project), project.exports_dir)
     print(f"wrote {_rel(project, report.path)} (read-only; sha256 {report.sha256[:12]}… in {pull.SUMS})")
     print(f"{report.tasks} tasks; {report.annotations} annotations from {len(report.annotators)} "
           f"annotator(s): {report.cancelled} cancelled/skipped, {report.ground_truth} ground truth "
